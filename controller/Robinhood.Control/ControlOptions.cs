@@ -1,0 +1,93 @@
+namespace Robinhood.Control;
+
+/// <summary>Utilization signal an endpoint is controlled on.</summary>
+public enum SignalMode
+{
+    /// <summary>max(cpu, in_flight / max_in_flight): a node stalled on I/O shows low CPU but piling requests.</summary>
+    Max,
+    Cpu,
+    InFlight,
+}
+
+/// <summary>
+/// Gains and thresholds of one service's control loop. Bound from configuration
+/// (<c>Robinhood:Control</c>, per service under <c>Robinhood:Control:Services:&lt;name&gt;</c>);
+/// <see cref="Validate"/> names the key and the rule of every bad value.
+/// </summary>
+public sealed class ControlOptions
+{
+    public SignalMode Signal { get; set; } = SignalMode.Max;
+
+    /// <summary>Proportional gain on the relative error (setpoint − signal) / setpoint.</summary>
+    public double Kp { get; set; } = 0.5;
+
+    /// <summary>Integral gain.</summary>
+    public double Ki { get; set; } = 0.05;
+
+    /// <summary>Derivative gain, on the filtered signal.</summary>
+    public double Kd { get; set; }
+
+    /// <summary>Relative error below which the weight is left alone (against churn).</summary>
+    public double Deadband { get; set; } = 0.005;
+
+    /// <summary>Smallest weight as a multiple of the mean weight.</summary>
+    public double MinWeightRatio { get; set; } = 0.1;
+
+    /// <summary>Largest weight as a multiple of the mean weight.</summary>
+    public double MaxWeightRatio { get; set; } = 10;
+
+    /// <summary>How long a new endpoint ramps up before it is under full control.</summary>
+    public TimeSpan WarmUp { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Share of the mean weight a new endpoint starts from.</summary>
+    public double WarmUpStartRatio { get; set; } = 0.1;
+
+    /// <summary>No report for this long: the endpoint is STALE.</summary>
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A STALE endpoint's weight eases to <see cref="StaleWeightRatio"/> of the mean over this time.</summary>
+    public TimeSpan StaleDecay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The safe share a STALE endpoint eases to, as a multiple of the mean weight.</summary>
+    public double StaleWeightRatio { get; set; } = 0.5;
+
+    /// <summary>A self-registered endpoint stale this long leaves the service (drains, then is removed).</summary>
+    public TimeSpan RemoveAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a leaving endpoint stays DRAINING with weight 0 before it is forgotten.</summary>
+    public TimeSpan DrainFor { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When more than this share of a service's endpoints is stale, its weights are frozen.</summary>
+    public double FreezeStaleRatio { get; set; } = 0.5;
+
+    /// <summary>Returns one message per bad value, each naming the key and the rule; empty when valid.</summary>
+    public IReadOnlyList<string> Validate(string prefix = "Robinhood:Control")
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string key, string rule)
+        {
+            if (!ok)
+            {
+                errors.Add($"{prefix}:{key} {rule}");
+            }
+        }
+
+        static bool Finite(double v) => double.IsFinite(v);
+        Check(Enum.IsDefined(Signal), nameof(Signal), "must be one of Max, Cpu, InFlight");
+        Check(Finite(Kp) && Kp >= 0 && Kp <= 10, nameof(Kp), "must be a finite number in [0, 10]");
+        Check(Finite(Ki) && Ki >= 0 && Ki <= 10, nameof(Ki), "must be a finite number in [0, 10]");
+        Check(Finite(Kd) && Kd >= 0 && Kd <= 10, nameof(Kd), "must be a finite number in [0, 10]");
+        Check(Finite(Deadband) && Deadband >= 0 && Deadband < 0.5, nameof(Deadband), "must be a finite number in [0, 0.5)");
+        Check(Finite(MinWeightRatio) && MinWeightRatio > 0 && MinWeightRatio <= 1, nameof(MinWeightRatio), "must be in (0, 1]");
+        Check(Finite(MaxWeightRatio) && MaxWeightRatio >= 1 && MaxWeightRatio <= 100, nameof(MaxWeightRatio), "must be in [1, 100]");
+        Check(WarmUp >= TimeSpan.Zero, nameof(WarmUp), "must not be negative");
+        Check(Finite(WarmUpStartRatio) && WarmUpStartRatio > 0 && WarmUpStartRatio <= 1, nameof(WarmUpStartRatio), "must be in (0, 1]");
+        Check(StaleAfter > TimeSpan.Zero, nameof(StaleAfter), "must be positive");
+        Check(StaleDecay >= TimeSpan.Zero, nameof(StaleDecay), "must not be negative");
+        Check(Finite(StaleWeightRatio) && StaleWeightRatio >= 0 && StaleWeightRatio <= 1, nameof(StaleWeightRatio), "must be in [0, 1]");
+        Check(RemoveAfter > StaleAfter, nameof(RemoveAfter), "must be longer than StaleAfter");
+        Check(DrainFor >= TimeSpan.Zero, nameof(DrainFor), "must not be negative");
+        Check(Finite(FreezeStaleRatio) && FreezeStaleRatio > 0 && FreezeStaleRatio <= 1, nameof(FreezeStaleRatio), "must be in (0, 1]");
+        return errors;
+    }
+}

@@ -1,0 +1,40 @@
+namespace Robinhood.Control;
+
+/// <summary>The controller's output for one endpoint after a tick.</summary>
+/// <param name="Weight">Integer share; the mean over weighted endpoints is about 1000. 0 = send none.</param>
+/// <param name="Utilization">The (smoothed) utilization signal the controller used; finite.</param>
+public sealed record WeightedEndpoint(
+    string Endpoint,
+    string Zone,
+    uint Weight,
+    EndpointPhase Phase,
+    double Utilization);
+
+/// <summary>All endpoints of a service after a tick, ordered by endpoint name.</summary>
+/// <param name="Frozen">True when too many endpoints are stale and the weights were held.</param>
+public sealed record ServiceWeights(
+    string Service,
+    IReadOnlyList<WeightedEndpoint> Endpoints,
+    bool Frozen)
+{
+    /// <summary>True when weights, phases, zones or membership differ (utilization alone does not count).</summary>
+    public bool SameWeightsAs(ServiceWeights? other)
+    {
+        if (other is null || other.Endpoints.Count != Endpoints.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < Endpoints.Count; i++)
+        {
+            var a = Endpoints[i];
+            var b = other.Endpoints[i];
+            if (a.Endpoint != b.Endpoint || a.Weight != b.Weight || a.Phase != b.Phase || a.Zone != b.Zone)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

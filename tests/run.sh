@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The one test command (README quickstart, .ci/run): installs what a bare machine lacks, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+if ((${#need_apt[@]})); then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+dotnet test Robinhood.sln -c Release --logger "console;verbosity=normal" "$@"
