@@ -1,1 +1,4 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Robinhood.Controller.Hosting;
+
+var app = ControllerHost.Build(args);
+app.Run();

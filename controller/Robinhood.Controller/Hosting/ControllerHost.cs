@@ -1,0 +1,45 @@
+using Prometheus;
+using Robinhood.Controller.Control;
+using Robinhood.Controller.Ingest;
+using Robinhood.Controller.Publish;
+
+namespace Robinhood.Controller.Hosting;
+
+/// <summary>The controller's wiring, shared by Program and the tests that host it on loopback.</summary>
+public static class ControllerHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (builder.Configuration["Robinhood:ConfigFile"] is { Length: > 0 } file)
+        {
+            // Gains from a mounted ConfigMap, reloaded live; command-line overrides still win.
+            builder.Configuration.AddJsonFile(file, optional: false, reloadOnChange: true);
+            builder.Configuration.AddCommandLine(args);
+        }
+
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ControlSettingsSource>();
+        builder.Services.AddSingleton<Fleet>();
+        builder.Services.AddSingleton<SnapshotCache>();
+        builder.Services.AddSingleton<SnapshotPublisher>();
+        builder.Services.AddSingleton<ControlLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ControlLoop>());
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapGrpcService<LoadReporterService>();
+        app.MapGrpcService<WeightDiscoveryService>();
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", (ControlLoop loop) => loop.Ticks > 0
+            ? Results.Text("ready")
+            : Results.Text("waiting for the first control tick", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapMetrics();
+
+        // Fail at start, not at the first tick, when the control settings are invalid.
+        _ = app.Services.GetRequiredService<ControlSettingsSource>();
+        return app;
+    }
+}

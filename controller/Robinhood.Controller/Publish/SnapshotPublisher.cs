@@ -1,0 +1,68 @@
+using Google.Protobuf.WellKnownTypes;
+using Robinhood.Control;
+using Robinhood.V1;
+
+namespace Robinhood.Controller.Publish;
+
+/// <summary>
+/// Turns a tick's <see cref="ServiceWeights"/> into a versioned <see cref="WeightSnapshot"/>, only when
+/// something a client acts on changed.
+/// </summary>
+public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
+{
+    private readonly Dictionary<string, ServiceWeights> _published = new(StringComparer.Ordinal);
+
+    /// <summary>Publishes the weights when they differ from the last published; returns the snapshot or null.</summary>
+    public WeightSnapshot? Publish(ServiceWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        lock (_published)
+        {
+            if (weights.SameWeightsAs(_published.GetValueOrDefault(weights.Service)))
+            {
+                return null;
+            }
+
+            _published[weights.Service] = weights;
+        }
+
+        var now = time.GetUtcNow();
+        var snapshot = new WeightSnapshot
+        {
+            Service = weights.Service,
+            Version = NextVersion(cache.Get(weights.Service).Version, now),
+            ComputedAt = Timestamp.FromDateTimeOffset(now),
+        };
+        foreach (var e in weights.Endpoints)
+        {
+            snapshot.Endpoints.Add(new EndpointWeight
+            {
+                Endpoint = e.Endpoint,
+                Weight = e.Weight,
+                Zone = e.Zone,
+                State = ToState(e.Phase),
+                Utilization = double.IsFinite(e.Utilization) ? e.Utilization : 0,
+            });
+        }
+
+        cache.Publish(snapshot);
+        ControllerMetrics.Snapshots.WithLabels(weights.Service).Inc();
+        return snapshot;
+    }
+
+    /// <summary>
+    /// Versions rise by one per snapshot but never fall behind the clock in milliseconds, so a controller
+    /// restarted without persisted state still publishes versions above the ones clients hold.
+    /// </summary>
+    public static ulong NextVersion(ulong last, DateTimeOffset now) =>
+        Math.Max(last + 1, (ulong)Math.Max(0, now.ToUnixTimeMilliseconds()));
+
+    public static EndpointState ToState(EndpointPhase phase) => phase switch
+    {
+        EndpointPhase.Warming => EndpointState.Warming,
+        EndpointPhase.Active => EndpointState.Active,
+        EndpointPhase.Stale => EndpointState.Stale,
+        EndpointPhase.Draining => EndpointState.Draining,
+        _ => EndpointState.Unspecified,
+    };
+}

@@ -1,0 +1,68 @@
+using Grpc.Core;
+using Robinhood.Controller.Ingest;
+using Robinhood.V1;
+
+namespace Robinhood.Controller.Publish;
+
+/// <summary>
+/// <c>WeightDiscovery.Watch</c>: the current snapshot of every requested service at once, then each
+/// newer one. Streams only what the <see cref="SnapshotCache"/> holds.
+/// </summary>
+public sealed partial class WeightDiscoveryService(
+    SnapshotCache cache,
+    TimeProvider time,
+    ILogger<WeightDiscoveryService> logger) : WeightDiscovery.WeightDiscoveryBase
+{
+    public override async Task Watch(WatchRequest request, IServerStreamWriter<WeightSnapshot> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+
+        if (request.Services.Count == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "services must name at least one service"));
+        }
+
+        for (var i = 0; i < request.Services.Count; i++)
+        {
+            if (ReportValidator.ValidateService(request.Services[i], $"services[{i}]") is { } error)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, error));
+            }
+        }
+
+        using var watcher = cache.Watch(request.Services.Distinct(StringComparer.Ordinal).ToList());
+        ControllerMetrics.Watchers.Inc();
+        LogWatchOpened(request.ClientId, request.Services.Count);
+        try
+        {
+            while (true)
+            {
+                foreach (var snapshot in await watcher.NextAsync(context.CancellationToken).ConfigureAwait(false))
+                {
+                    await responseStream.WriteAsync(snapshot, context.CancellationToken).ConfigureAwait(false);
+                    if (snapshot.ComputedAt is { } computed)
+                    {
+                        ControllerMetrics.PushLatency.Observe(Math.Max(0, (time.GetUtcNow() - computed.ToDateTimeOffset()).TotalSeconds));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The client went away or the controller is shutting down.
+        }
+        finally
+        {
+            ControllerMetrics.Watchers.Dec();
+            LogWatchClosed(request.ClientId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watch opened by {ClientId} for {Count} services")]
+    private partial void LogWatchOpened(string clientId, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watch closed by {ClientId}")]
+    private partial void LogWatchClosed(string clientId);
+}
