@@ -26,10 +26,26 @@ public sealed partial class ControlLoop(
     /// <summary>Completes when the next tick has run (with the tick count); for tests and tools driving the loop.</summary>
     public Task<long> NextTickAsync() => Volatile.Read(ref _nextTick).Task;
 
+    private PeriodicTimer? _timer;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Created here, not in ExecuteAsync (which runs on a background thread), so the first
+        // interval counts from start on any clock.
+        _timer = new PeriodicTimer(settings.Current.Interval, time);
+        LogStarted(settings.Current.Interval);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(settings.Current.Interval, time);
-        LogStarted(settings.Current.Interval);
+        var timer = _timer ?? throw new InvalidOperationException("StartAsync was not called");
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
