@@ -5,7 +5,11 @@ public enum SignalMode
 {
     /// <summary>max(cpu, in_flight / max_in_flight): a node stalled on I/O shows low CPU but piling requests.</summary>
     Max,
+
+    /// <summary>CPU utilization only.</summary>
     Cpu,
+
+    /// <summary>in_flight / max_in_flight only (CPU where max_in_flight is unknown).</summary>
     InFlight,
 }
 
@@ -16,6 +20,7 @@ public enum SignalMode
 /// </summary>
 public sealed class ControlOptions
 {
+    /// <summary>Which utilization signal the loop balances.</summary>
     public SignalMode Signal { get; set; } = SignalMode.Max;
 
     /// <summary>Proportional gain on the relative error (setpoint − signal) / setpoint.</summary>
@@ -60,6 +65,24 @@ public sealed class ControlOptions
     /// <summary>When more than this share of a service's endpoints is stale, its weights are frozen.</summary>
     public double FreezeStaleRatio { get; set; } = 0.5;
 
+    /// <summary>
+    /// Weight of a new sample in the signal and capacity filters while the endpoint is steady
+    /// (EWMA alpha); small values suppress noise, 1 disables smoothing.
+    /// </summary>
+    public double Smoothing { get; set; } = 0.3;
+
+    /// <summary>
+    /// A sample this many standard deviations (of the recent residuals) away from the filtered
+    /// value is a real change, not noise: the filter jumps to it at once.
+    /// </summary>
+    public double ChangeThreshold { get; set; } = 4;
+
+    /// <summary>
+    /// Use reports' requests_per_second to estimate capacity (qps / utilization, as gRFC A58)
+    /// as feed-forward; the PID then only corrects what the estimate gets wrong.
+    /// </summary>
+    public bool CapacityFeedForward { get; set; } = true;
+
     /// <summary>Returns one message per bad value, each naming the key and the rule; empty when valid.</summary>
     public IReadOnlyList<string> Validate(string prefix = "Robinhood:Control")
     {
@@ -88,6 +111,8 @@ public sealed class ControlOptions
         Check(RemoveAfter > StaleAfter, nameof(RemoveAfter), "must be longer than StaleAfter");
         Check(DrainFor >= TimeSpan.Zero, nameof(DrainFor), "must not be negative");
         Check(Finite(FreezeStaleRatio) && FreezeStaleRatio > 0 && FreezeStaleRatio <= 1, nameof(FreezeStaleRatio), "must be in (0, 1]");
+        Check(Finite(Smoothing) && Smoothing > 0 && Smoothing <= 1, nameof(Smoothing), "must be in (0, 1]");
+        Check(Finite(ChangeThreshold) && ChangeThreshold >= 1 && ChangeThreshold <= 100, nameof(ChangeThreshold), "must be in [1, 100]");
         return errors;
     }
 }

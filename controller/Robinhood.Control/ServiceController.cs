@@ -1,3 +1,6 @@
+using Robinhood.Control.Diagnostics;
+using Robinhood.Control.Persistence;
+
 namespace Robinhood.Control;
 
 /// <summary>
@@ -5,9 +8,29 @@ namespace Robinhood.Control;
 /// moves every endpoint's weight so its utilization approaches the service average.
 /// Not thread-safe: the host serializes Observe/Join/Leave/Tick per service.
 /// </summary>
+/// <remarks>
+/// Weight of an endpoint = exp(feed-forward + P + I + D), where the feed-forward is the log of
+/// its capacity estimate (requests_per_second / signal, as gRFC A58) relative to the fleet and
+/// the PID works on the relative error (setpoint − signal) / setpoint. The estimate lands near
+/// balance in one step; the PID removes what it gets wrong (a stalled node whose CPU falls while
+/// its in-flight requests pile up). Without requests_per_second the PID alone controls.
+/// </remarks>
 public sealed class ServiceController
 {
+    /// <summary>Mean published weight over weighted endpoints (0.1% resolution).</summary>
+    public const double MeanWeight = 1000;
+
+    /// <summary>Below this signal a capacity estimate (qps / signal) is mostly noise.</summary>
+    private const double MinSignalForEstimate = 0.01;
+
+    /// <summary>Upper bound of a signal; in-flight can exceed its limit, but not without bound.</summary>
+    private const double MaxSignal = 10;
+
     private readonly TimeProvider _time;
+    private readonly Dictionary<string, EndpointControl> _byName = new(StringComparer.Ordinal);
+    private readonly List<EndpointControl> _ordered = [];
+    private readonly List<EndpointDiagnostics> _diagnostics = [];
+    private bool _orderDirty;
 
     public ServiceController(string service, ControlOptions options, TimeProvider time)
     {
@@ -23,15 +46,485 @@ public sealed class ServiceController
     /// <summary>Live gains; a new value takes effect at the next tick. Must already be valid.</summary>
     public ControlOptions Options { get; set; }
 
+    /// <summary>The setpoint (mean signal of ACTIVE endpoints) of the last tick; NaN before any.</summary>
+    public double Setpoint { get; private set; } = double.NaN;
+
+    /// <summary>Whether the last tick held the weights because too many endpoints were stale.</summary>
+    public bool Frozen { get; private set; }
+
+    /// <summary>Per-endpoint terms of the last tick, in endpoint order; overwritten by the next tick.</summary>
+    public IReadOnlyList<EndpointDiagnostics> Diagnostics => _diagnostics;
+
+    /// <summary>Number of endpoints known, draining ones included.</summary>
+    public int Count => _byName.Count;
+
     /// <summary>Records the latest load of an endpoint; an unknown endpoint joins (WARMING).</summary>
-    public void Observe(EndpointLoad load) => throw new NotImplementedException();
+    public void Observe(EndpointLoad load)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        var now = _time.GetUtcNow();
+        if (!_byName.TryGetValue(load.Endpoint, out var e))
+        {
+            e = Add(load.Endpoint, now);
+            e.SelfRegistered = true;
+        }
+        else if (e.Left)
+        {
+            // Left membership: reports of a pod shutting down do not bring it back.
+            return;
+        }
+        else if (e.Phase == EndpointPhase.Draining)
+        {
+            // Removed for staleness and now reporting again: a new endpoint.
+            e.ResetControl();
+            e.PhaseSince = now;
+        }
+
+        if (!e.Reported)
+        {
+            e.Reported = true;
+            e.WarmingSince = now;
+        }
+
+        if (e.Phase == EndpointPhase.Stale)
+        {
+            e.Phase = EndpointPhase.Active;
+            e.PhaseSince = now;
+        }
+
+        if (load.Zone.Length > 0)
+        {
+            e.Zone = load.Zone;
+        }
+
+        e.LastReportAt = now;
+        e.Pending = load;
+    }
 
     /// <summary>An endpoint discovered by membership before it reports: it gets a safe default share.</summary>
-    public void Join(string endpoint, string zone) => throw new NotImplementedException();
+    public void Join(string endpoint, string zone)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var now = _time.GetUtcNow();
+        if (!_byName.TryGetValue(endpoint, out var e))
+        {
+            e = Add(endpoint, now);
+        }
+        else if (e.Phase == EndpointPhase.Draining)
+        {
+            e.ResetControl();
+            e.PhaseSince = now;
+        }
+
+        e.SelfRegistered = false;
+        if (!string.IsNullOrEmpty(zone))
+        {
+            e.Zone = zone;
+        }
+    }
 
     /// <summary>An endpoint that left membership: DRAINING with weight 0, then forgotten.</summary>
-    public void Leave(string endpoint) => throw new NotImplementedException();
+    public void Leave(string endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (_byName.TryGetValue(endpoint, out var e) && !e.Left)
+        {
+            e.Left = true;
+            e.Phase = EndpointPhase.Draining;
+            e.PhaseSince = _time.GetUtcNow();
+            e.Pending = null;
+        }
+    }
 
     /// <summary>One control step at the current time of the injected clock.</summary>
-    public ServiceWeights Tick() => throw new NotImplementedException();
+    public ServiceWeights Tick()
+    {
+        var o = Options;
+        var now = _time.GetUtcNow();
+        AdvanceLifecycle(o, now);
+        if (_orderDirty)
+        {
+            _ordered.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            _orderDirty = false;
+        }
+
+        ConsumeReports(o);
+
+        int members = 0, stale = 0;
+        foreach (var e in _ordered)
+        {
+            members += e.Phase == EndpointPhase.Draining ? 0 : 1;
+            stale += e.Phase == EndpointPhase.Stale ? 1 : 0;
+        }
+
+        Frozen = members > 0 && stale > o.FreezeStaleRatio * members;
+        if (Frozen)
+        {
+            HoldWeights(o);
+        }
+        else
+        {
+            Control(o);
+            Publish(o, now);
+        }
+
+        return Output();
+    }
+
+    /// <summary>A copy of the whole control state, for persistence.</summary>
+    public ServiceControllerState Capture()
+    {
+        var endpoints = new EndpointControlState[_ordered.Count];
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            endpoints[i] = _ordered[i].Capture();
+        }
+
+        return new ServiceControllerState { Service = Service, Frozen = Frozen, Endpoints = endpoints };
+    }
+
+    /// <summary>Replaces the whole control state with a captured one; the next tick continues from it.</summary>
+    public void Restore(ServiceControllerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!string.Equals(state.Service, Service, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"State of service '{state.Service}' cannot be restored into '{Service}'.", nameof(state));
+        }
+
+        _byName.Clear();
+        _ordered.Clear();
+        foreach (var s in state.Endpoints)
+        {
+            var e = EndpointControl.Restore(s);
+            if (_byName.TryAdd(e.Name, e))
+            {
+                _ordered.Add(e);
+            }
+        }
+
+        Frozen = state.Frozen;
+        _orderDirty = true;
+    }
+
+    private EndpointControl Add(string name, DateTimeOffset now)
+    {
+        var e = new EndpointControl(name) { PhaseSince = now };
+        _byName.Add(name, e);
+        _ordered.Add(e);
+        _orderDirty = true;
+        return e;
+    }
+
+    private void AdvanceLifecycle(ControlOptions o, DateTimeOffset now)
+    {
+        var forget = false;
+        foreach (var e in _ordered)
+        {
+            if (e.Phase == EndpointPhase.Draining)
+            {
+                forget |= now - e.PhaseSince >= o.DrainFor;
+                continue;
+            }
+
+            if (!e.Reported)
+            {
+                continue;
+            }
+
+            var silent = now - e.LastReportAt;
+            if (e.SelfRegistered && silent >= o.RemoveAfter)
+            {
+                e.Phase = EndpointPhase.Draining;
+                e.PhaseSince = now;
+                e.Pending = null;
+            }
+            else if (silent >= o.StaleAfter)
+            {
+                if (e.Phase != EndpointPhase.Stale)
+                {
+                    e.Phase = EndpointPhase.Stale;
+                    e.PhaseSince = now;
+                    e.StaleFrom = e.Relative;
+                }
+            }
+            else if (e.Phase == EndpointPhase.Warming && now - e.WarmingSince >= o.WarmUp)
+            {
+                e.Phase = EndpointPhase.Active;
+                e.PhaseSince = now;
+            }
+        }
+
+        if (forget)
+        {
+            _ordered.RemoveAll(e =>
+            {
+                var gone = e.Phase == EndpointPhase.Draining && now - e.PhaseSince >= o.DrainFor;
+                if (gone)
+                {
+                    _byName.Remove(e.Name);
+                }
+
+                return gone;
+            });
+        }
+    }
+
+    private void ConsumeReports(ControlOptions o)
+    {
+        foreach (var e in _ordered)
+        {
+            e.PreviousSignal = e.Signal.Value;
+            if (e.Pending is not { } load)
+            {
+                continue;
+            }
+
+            e.Pending = null;
+            var signal = SignalOf(load, o.Signal);
+            var first = !e.Signal.IsSet;
+            e.Signal.Update(signal, o.Smoothing, o.ChangeThreshold);
+            if (first)
+            {
+                e.PreviousSignal = e.Signal.Value;
+            }
+
+            if (load.RequestsPerSecond > 0 && signal >= MinSignalForEstimate)
+            {
+                e.LogCapacity.Update(Math.Log(load.RequestsPerSecond / signal), o.Smoothing, o.ChangeThreshold);
+            }
+        }
+    }
+
+    private static double SignalOf(EndpointLoad load, SignalMode mode)
+    {
+        var cpu = load.CpuUtilization;
+        var signal = cpu;
+        if (load.MaxInFlight > 0)
+        {
+            var inFlight = (double)load.InFlight / load.MaxInFlight;
+            signal = mode switch
+            {
+                SignalMode.Cpu => cpu,
+                SignalMode.InFlight => inFlight,
+                _ => Math.Max(cpu, inFlight),
+            };
+        }
+
+        return double.IsFinite(signal) ? Math.Clamp(signal, 0, MaxSignal) : 0;
+    }
+
+    private static bool IsControlled(EndpointControl e) =>
+        e.Signal.IsSet && (e.Phase == EndpointPhase.Active || e.Phase == EndpointPhase.Warming);
+
+    /// <summary>One PID step per controlled endpoint; sets <see cref="EndpointControl.Controlled"/>.</summary>
+    private void Control(ControlOptions o)
+    {
+        // The reference group: ACTIVE endpoints, or while none is past warm-up, the warming ones.
+        var referencePhase = EndpointPhase.Warming;
+        foreach (var e in _ordered)
+        {
+            if (e.Phase == EndpointPhase.Active && e.Signal.IsSet)
+            {
+                referencePhase = EndpointPhase.Active;
+                break;
+            }
+        }
+
+        double signalSum = 0, logCapacitySum = 0, integralSum = 0;
+        int n = 0, withCapacity = 0;
+        foreach (var e in _ordered)
+        {
+            if (e.Phase == referencePhase && e.Signal.IsSet)
+            {
+                n++;
+                signalSum += e.Signal.Value;
+                integralSum += e.Integral;
+                if (e.LogCapacity.IsSet && o.CapacityFeedForward)
+                {
+                    withCapacity++;
+                    logCapacitySum += e.LogCapacity.Value;
+                }
+            }
+        }
+
+        Setpoint = n > 0 ? signalSum / n : double.NaN;
+        if (n == 0 || !(Setpoint > 1e-9))
+        {
+            return;
+        }
+
+        var setpoint = Setpoint;
+        var meanLogCapacity = withCapacity > 0 ? logCapacitySum / withCapacity : 0;
+        var meanIntegral = integralSum / n;
+        var integralBound = Math.Log(o.MaxWeightRatio / o.MinWeightRatio);
+
+        foreach (var e in _ordered)
+        {
+            if (!IsControlled(e))
+            {
+                continue;
+            }
+
+            // Keep the integrators centred: only differences between endpoints matter.
+            if (e.Phase == referencePhase)
+            {
+                e.Integral -= meanIntegral;
+            }
+
+            var signal = e.Signal.Value;
+            var error = (setpoint - signal) / setpoint;
+            if (Math.Abs(error) < o.Deadband)
+            {
+                // Inside the deadband the weight is left alone, against churn.
+                e.Error = 0;
+                e.Proportional = 0;
+                e.Derivative = 0;
+                continue;
+            }
+
+            e.Error = error;
+            e.Proportional = o.Kp * error;
+            e.Derivative = -o.Kd * (signal - e.PreviousSignal) / setpoint;
+            e.FeedForward = e.LogCapacity.IsSet && o.CapacityFeedForward && withCapacity > 0
+                ? e.LogCapacity.Value - meanLogCapacity
+                : 0;
+
+            // A warming endpoint does not integrate: its traffic is held back by the ramp, not by its weight.
+            if (e.Phase == EndpointPhase.Active)
+            {
+                e.Integral = Math.Clamp(e.Integral + (o.Ki * error), -integralBound, integralBound);
+            }
+
+            e.Raw = Math.Exp(Math.Clamp(e.FeedForward + e.Proportional + e.Integral + e.Derivative, -50, 50));
+        }
+
+        NormalizeControlled(o, referencePhase);
+    }
+
+    /// <summary>Scales controlled weights so the reference group's mean is 1, within the bounds.</summary>
+    private void NormalizeControlled(ControlOptions o, EndpointPhase referencePhase)
+    {
+        double scale = 1;
+        for (var pass = 0; pass < 3; pass++)
+        {
+            double sum = 0;
+            var n = 0;
+            foreach (var e in _ordered)
+            {
+                if (e.Phase == referencePhase && IsControlled(e))
+                {
+                    sum += Math.Clamp(e.Raw * scale, o.MinWeightRatio, o.MaxWeightRatio);
+                    n++;
+                }
+            }
+
+            if (n == 0 || sum <= 0)
+            {
+                break;
+            }
+
+            scale *= n / sum;
+        }
+
+        foreach (var e in _ordered)
+        {
+            if (!IsControlled(e))
+            {
+                continue;
+            }
+
+            var controlled = e.Raw * scale;
+            var bounded = Math.Clamp(controlled, o.MinWeightRatio, o.MaxWeightRatio);
+            if (bounded != controlled && e.Phase == EndpointPhase.Active && Math.Sign(e.Error) == Math.Sign(controlled - bounded))
+            {
+                // Anti-windup: a weight at its bound does not integrate further in that direction.
+                e.Integral -= o.Ki * e.Error;
+            }
+
+            e.Controlled = bounded;
+        }
+    }
+
+    /// <summary>Turns controlled weights and lifecycle into integer weights with mean ≈ 1000.</summary>
+    private void Publish(ControlOptions o, DateTimeOffset now)
+    {
+        double sum = 0;
+        var n = 0;
+        foreach (var e in _ordered)
+        {
+            e.Relative = e.Phase switch
+            {
+                EndpointPhase.Draining => 0,
+                EndpointPhase.Active => e.Signal.IsSet ? e.Controlled : o.WarmUpStartRatio,
+                EndpointPhase.Stale => Ease(e.StaleFrom, o.StaleWeightRatio, now - e.PhaseSince, o.StaleDecay),
+                _ => e.Signal.IsSet ? Ramp(e.Controlled, o.WarmUpStartRatio, now - e.WarmingSince, o.WarmUp) : o.WarmUpStartRatio,
+            };
+
+            if (e.Phase != EndpointPhase.Draining)
+            {
+                e.Relative = Math.Clamp(e.Relative, o.MinWeightRatio, o.MaxWeightRatio);
+                sum += e.Relative;
+                n++;
+            }
+        }
+
+        var scale = n > 0 ? MeanWeight * n / sum : 0;
+        foreach (var e in _ordered)
+        {
+            e.Published = e.Phase == EndpointPhase.Draining
+                ? 0
+                : (uint)Math.Max(1, Math.Round(e.Relative * scale));
+        }
+    }
+
+    /// <summary>Slow start: from the start share toward the controlled weight, never above it.</summary>
+    private static double Ramp(double controlled, double start, TimeSpan elapsed, TimeSpan warmUp)
+    {
+        if (controlled <= start)
+        {
+            return controlled;
+        }
+
+        var f = warmUp <= TimeSpan.Zero ? 1 : Math.Clamp(elapsed / warmUp, 0, 1);
+        return start + (f * (controlled - start));
+    }
+
+    private static double Ease(double from, double to, TimeSpan elapsed, TimeSpan over)
+    {
+        var f = over <= TimeSpan.Zero ? 1 : Math.Clamp(elapsed / over, 0, 1);
+        return from + (f * (to - from));
+    }
+
+    /// <summary>Too many endpoints stale: keep every weight as published, except that leavers drain.</summary>
+    private void HoldWeights(ControlOptions o)
+    {
+        foreach (var e in _ordered)
+        {
+            if (e.Phase == EndpointPhase.Draining)
+            {
+                e.Published = 0;
+            }
+            else if (e.Published == 0)
+            {
+                e.Published = (uint)Math.Max(1, Math.Round(o.WarmUpStartRatio * MeanWeight));
+            }
+        }
+    }
+
+    private ServiceWeights Output()
+    {
+        _diagnostics.Clear();
+        var endpoints = new WeightedEndpoint[_ordered.Count];
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            var e = _ordered[i];
+            var utilization = e.Signal.IsSet ? e.Signal.Value : 0;
+            endpoints[i] = new WeightedEndpoint(e.Name, e.Zone, e.Published, e.Phase, utilization);
+            _diagnostics.Add(new EndpointDiagnostics(
+                e.Name, e.Phase, utilization, e.Error, e.Proportional, e.Integral, e.Derivative, e.FeedForward, e.Published));
+        }
+
+        return new ServiceWeights(Service, endpoints, Frozen);
+    }
 }
