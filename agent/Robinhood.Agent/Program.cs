@@ -1,1 +1,12 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Prometheus;
+using Robinhood.Agent;
+
+// Sidecar: reports this endpoint's load; /healthz and /metrics on Kestrel:Endpoints:Http:Url (appsettings.json).
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddRobinhoodAgent(builder.Configuration);
+builder.Services.AddHealthChecks();
+
+var app = builder.Build();
+app.MapHealthChecks("/healthz");
+app.MapMetrics();
+await app.RunAsync();

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Robinhood.Agent.Configuration;
+using Robinhood.Agent.InFlight;
+using Robinhood.Agent.Measurement;
+using Robinhood.Agent.Reporting;
+
+namespace Robinhood.Agent;
+
+/// <summary>Registers the agent: options, measurement and the reporting hosted service.</summary>
+public static class AgentServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the agent reporting this endpoint's load to the controller, configured from <c>Robinhood:Agent</c> and
+    /// <c>Robinhood:Controller</c>; invalid settings stop the host at start with a message naming the key. Embedded in an
+    /// ASP.NET Core application, pair it with <see cref="InFlightApplicationBuilderExtensions.UseRobinhoodInFlight"/>.
+    /// </summary>
+    public static IServiceCollection AddRobinhoodAgent(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AgentOptions>()
+            .Bind(configuration.GetSection(AgentOptions.SectionName))
+            .Configure(options => options.Controller = configuration[AgentOptions.ControllerKey] is { Length: > 0 } controller
+                ? controller
+                : options.Controller)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<InFlightCounter>();
+        services.TryAddSingleton<AgentMetrics>();
+        services.AddHttpClient(nameof(HttpInFlightSource));
+        services.TryAddSingleton<IInFlightSource>(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return options.InFlightUrl is { } url
+                ? new HttpInFlightSource(provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpInFlightSource)), url)
+                : new CountedInFlightSource(provider.GetRequiredService<InFlightCounter>(), provider.GetRequiredService<TimeProvider>());
+        });
+        services.TryAddSingleton<ILoadSource>(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
+            var time = provider.GetRequiredService<TimeProvider>();
+            return new EndpointLoadMeter(
+                options,
+                CpuMeter.Create(options.CgroupRoot, options.ProcRoot, time),
+                provider.GetRequiredService<IInFlightSource>(),
+                time,
+                provider.GetRequiredService<ILogger<EndpointLoadMeter>>());
+        });
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return new ReconnectBackoff(options.ReconnectInitialDelay, options.ReconnectMaxDelay, new Random());
+        });
+        services.AddHostedService<LoadReportingService>();
+        return services;
+    }
+}

@@ -1,0 +1,52 @@
+namespace Robinhood.Agent.Configuration;
+
+/// <summary>Settings of the agent, bound from <c>Robinhood:Agent</c> (plus <c>Robinhood:Controller</c>).</summary>
+public sealed class AgentOptions
+{
+    public const string SectionName = "Robinhood:Agent";
+    public const string ControllerKey = "Robinhood:Controller";
+    public const string DefaultController = "http://127.0.0.1:7000";
+
+    /// <summary>Controller gRPC address (<c>Robinhood:Controller</c>).</summary>
+    public string Controller { get; set; } = DefaultController;
+
+    /// <summary>Service this endpoint belongs to. Required.</summary>
+    public string Service { get; set; } = "";
+
+    /// <summary>This endpoint's <c>host:port</c>, as clients dial it. Required.</summary>
+    public string Endpoint { get; set; } = "";
+
+    /// <summary>Optional topology zone.</summary>
+    public string Zone { get; set; } = "";
+
+    /// <summary>Concurrency the endpoint is sized for; 0 = unknown.</summary>
+    public uint MaxInFlight { get; set; }
+
+    /// <summary>
+    /// Sidecar mode: a local URL of the application answering with its in-flight count, either a
+    /// plain integer (<c>17</c>) or JSON (<c>{"in_flight":17}</c>). Unset: the embedded middleware's count
+    /// (0 when the middleware is not in the pipeline).
+    /// </summary>
+    public Uri? InFlightUrl { get; set; }
+
+    /// <summary>File holding a bearer token, read on every connect; unset = no authorization header.</summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>Root of the cgroup file system (cgroup v2 unified, or the v1 controller mounts below it).</summary>
+    public string CgroupRoot { get; set; } = "/sys/fs/cgroup";
+
+    /// <summary>Root of procfs, read when no cgroup CPU accounting is found.</summary>
+    public string ProcRoot { get; set; } = "/proc";
+
+    /// <summary>Reports are sent this often until the controller's first ack names an interval.</summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A report not acknowledged within this time means the stream is dead: reconnect.</summary>
+    public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First reconnect delay; doubled per failed attempt up to <see cref="ReconnectMaxDelay"/>, with jitter.</summary>
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest reconnect delay.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+}

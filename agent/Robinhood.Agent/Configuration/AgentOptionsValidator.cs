@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Robinhood.Agent.Configuration;
+
+/// <summary>Refuses agent settings the controller would refuse, naming the configuration key and the rule.</summary>
+public sealed partial class AgentOptionsValidator : IValidateOptions<AgentOptions>
+{
+    private const string Prefix = AgentOptions.SectionName + ":";
+
+    public ValidateOptionsResult Validate(string? name, AgentOptions options)
+    {
+        var failures = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(options.Service))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.Service)} is required: the service this endpoint belongs to.");
+        }
+        else if (!ServicePattern().IsMatch(options.Service))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.Service)} '{options.Service}' must be 1..253 characters of [A-Za-z0-9._/-].");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Endpoint))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.Endpoint)} is required: this endpoint's host:port, as clients dial it.");
+        }
+        else if (!IsHostPort(options.Endpoint))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.Endpoint)} '{options.Endpoint}' must be host:port with a port in 1..65535.");
+        }
+
+        if (!Uri.TryCreate(options.Controller, UriKind.Absolute, out var controller) || !IsHttp(controller))
+        {
+            failures.Add($"{AgentOptions.ControllerKey} '{options.Controller}' must be an absolute http:// or https:// URL.");
+        }
+
+        if (options.InFlightUrl is { } url && (!url.IsAbsoluteUri || !IsHttp(url)))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.InFlightUrl)} '{url}' must be an absolute http:// or https:// URL.");
+        }
+
+        if (options.TokenFile is { Length: > 0 } tokenFile && !File.Exists(tokenFile))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.TokenFile)} '{tokenFile}' does not exist.");
+        }
+
+        RequirePositive(failures, nameof(AgentOptions.ReportInterval), options.ReportInterval);
+        RequirePositive(failures, nameof(AgentOptions.AckTimeout), options.AckTimeout);
+        RequirePositive(failures, nameof(AgentOptions.ReconnectInitialDelay), options.ReconnectInitialDelay);
+        if (options.ReconnectMaxDelay < options.ReconnectInitialDelay)
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.ReconnectMaxDelay)} must not be below {Prefix}{nameof(AgentOptions.ReconnectInitialDelay)}.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void RequirePositive(List<string> failures, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            failures.Add($"{Prefix}{key} must be above zero.");
+        }
+    }
+
+    private static bool IsHttp(Uri uri) => uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps;
+
+    private static bool IsHostPort(string endpoint)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        return colon > 0
+            && ushort.TryParse(endpoint.AsSpan(colon + 1), out var port)
+            && port > 0
+            && !endpoint.AsSpan(0, colon).ContainsAny(' ', '/');
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._/-]{1,253}$")]
+    private static partial Regex ServicePattern();
+}
