@@ -1,0 +1,11 @@
+namespace Robinhood.Charts.Tests;
+
+/// <summary>The value sets the chart must install with; null is the chart's own defaults.</summary>
+public static class ValueSets
+{
+    public const string ExternalRedis = "external-redis.yaml";
+    public const string MinimalNoAgent = "minimal-no-agent.yaml";
+    public const string Production = "production.yaml";
+
+    public static TheoryData<string?> All => new() { null, ExternalRedis, MinimalNoAgent, Production };
+}
