@@ -1,1 +1,3 @@
-Console.WriteLine("todo");
+using Robinhood.Simulator.Cli;
+
+return SimulatorCli.Run(args, Console.Out, Console.Error);

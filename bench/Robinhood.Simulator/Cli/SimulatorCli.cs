@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Robinhood.Simulator.Reporting;
+using Robinhood.Simulator.Scenarios;
+using Robinhood.Simulator.Simulation;
+using Robinhood.Simulator.Tuning;
+
+namespace Robinhood.Simulator.Cli;
+
+/// <summary>The simulator's entry point: exit code 0 on success, 2 on a bad command line.</summary>
+public static class SimulatorCli
+{
+    public const int BadArguments = 2;
+
+    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        CommandLine command;
+        try
+        {
+            command = CommandLine.Parse(args);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine(CommandLine.Usage);
+            return BadArguments;
+        }
+
+        if (command.Help)
+        {
+            stdout.WriteLine(CommandLine.Usage);
+            return 0;
+        }
+
+        return command.Tune ? Tune(command, stdout) : Simulate(command, stdout);
+    }
+
+    private static int Simulate(CommandLine command, TextWriter stdout)
+    {
+        var scenarios = command.Scenario is { } name ? [ScenarioCatalog.Find(name)!] : ScenarioCatalog.All;
+        var runs = Bench.RunAll(scenarios, command.Seed);
+        var dir = Directory.CreateDirectory(command.Out!).FullName;
+        var results = runs.Select(r => r.Metrics).ToList();
+        File.WriteAllText(Path.Combine(dir, "results.json"), ResultsJson.Serialize(results));
+        var table = ResultsTable.Render(results, command.Seed);
+        File.WriteAllText(Path.Combine(dir, "results.md"), table);
+        foreach (var scenario in scenarios)
+        {
+            var chart = SpreadChart.Render(scenario, [.. runs.Where(r => r.Metrics.Scenario == scenario.Name)]);
+            File.WriteAllText(Path.Combine(dir, $"{scenario.Name}.svg"), chart);
+        }
+
+        stdout.Write(table);
+        stdout.WriteLine();
+        stdout.WriteLine($"wrote {Path.Combine(dir, "results.json")}, results.md and {scenarios.Count} chart(s)");
+        return 0;
+    }
+
+    private static int Tune(CommandLine command, TextWriter stdout)
+    {
+        var clock = Stopwatch.StartNew();
+        var ranked = GainTuner.Sweep(command.Seed);
+        var defaults = GainTuner.Defaults(command.Seed);
+        var report = TuneReport.Render(ranked, defaults, command.Seed, clock.Elapsed);
+        stdout.Write(report);
+        if (command.Out is { } output)
+        {
+            var dir = Directory.CreateDirectory(output).FullName;
+            File.WriteAllText(Path.Combine(dir, "tune.md"), report);
+            stdout.WriteLine($"wrote {Path.Combine(dir, "tune.md")}");
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,44 @@
+using Robinhood.Control;
+using Robinhood.Simulator.Fleet;
+using Robinhood.Simulator.Scenarios;
+using Robinhood.Simulator.Strategies;
+
+namespace Robinhood.Simulator.Simulation;
+
+/// <summary>Runs one strategy through one scenario on the fleet drawn from a seed.</summary>
+public static class SimulationRun
+{
+    /// <summary>The same <paramref name="seed"/> gives the same fleet, noise and result for every strategy.</summary>
+    public static RunResult Execute(Scenario scenario, string strategy, int seed, ControlOptions? options = null, FleetParameters? parameters = null)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        parameters ??= new FleetParameters();
+        var nodes = FleetModel.Generate(scenario.Nodes, parameters, new Random(seed));
+        var fleet = new FleetModel(nodes, parameters, new Random(unchecked(seed + 1)));
+        var router = StrategyCatalog.Create(strategy, new Random(unchecked(seed + 2)), options);
+        var watched = scenario.Watched(nodes);
+        for (var i = scenario.InitialMembers; i < nodes.Count; i++)
+        {
+            fleet.Conditions[i].Member = false;
+        }
+
+        // Demand that would put the initial members at the scenario's mean CPU if perfectly balanced.
+        var baseDemand = nodes.Take(scenario.InitialMembers).Sum(n => n.Capacity * (scenario.Utilization - n.BaseBackground));
+        var collector = new MetricsCollector(scenario, nodes, watched);
+        IReadOnlyList<EndpointLoad> reports = [];
+        var arrivals = new double[nodes.Count];
+        for (var t = 0; t < scenario.Ticks; t++)
+        {
+            scenario.Apply(t, fleet, watched);
+            var members = Enumerable.Range(0, nodes.Count).Where(i => fleet.Conditions[i].Member).ToArray();
+            var demand = baseDemand * scenario.Demand(t);
+            Array.Clear(arrivals);
+            router.Route(new RoutingTick(t, demand, members, nodes, fleet.Samples, fleet.LatencyAt), reports, arrivals);
+            fleet.Step(arrivals);
+            reports = fleet.Measure();
+            collector.Record(t, members, fleet.Samples, demand);
+        }
+
+        return collector.Result(strategy);
+    }
+}

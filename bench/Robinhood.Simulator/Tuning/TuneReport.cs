@@ -1,0 +1,56 @@
+using System.Text;
+using Robinhood.Simulator.Reporting;
+using static System.FormattableString;
+
+namespace Robinhood.Simulator.Tuning;
+
+/// <summary>What the tuner prints: the ranking, the best set's scores, and the set as operators paste it.</summary>
+public static class TuneReport
+{
+    public static string Render(IReadOnlyList<GainCandidate> ranked, GainCandidate defaults, int seed, TimeSpan elapsed)
+    {
+        ArgumentNullException.ThrowIfNull(ranked);
+        ArgumentNullException.ThrowIfNull(defaults);
+        var best = ranked[0];
+        var text = new StringBuilder();
+        text.AppendLine(Invariant($"Swept {ranked.Count} gain sets × {best.Results.Count} scenarios (seed {seed}) in {elapsed.TotalSeconds:0.0} s."));
+        text.AppendLine();
+        text.AppendLine("| rank | Kp | Ki | Kd | Deadband | score |");
+        text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (c, i) in ranked.Take(5).Select((c, i) => (c, i)))
+        {
+            text.AppendLine(Invariant($"| {i + 1} | {c.Kp} | {c.Ki} | {c.Kd} | {c.Deadband} | {c.Score:0.0000} |"));
+        }
+
+        text.AppendLine(Invariant($"| defaults | {defaults.Kp} | {defaults.Ki} | {defaults.Kd} | {defaults.Deadband} | {defaults.Score:0.0000} |"));
+        text.AppendLine();
+        text.AppendLine("Best set against the library defaults, per scenario:");
+        text.AppendLine();
+        text.AppendLine("| scenario | max/avg best | max/avg defaults | converge best | converge defaults | in-flight overload best | churn best |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (b, d) in best.Results.Zip(defaults.Results))
+        {
+            text.AppendLine(Invariant(
+                $"| {b.Scenario} | {b.MaxAvg:0.000} | {d.MaxAvg:0.000} | {ResultsTable.Ticks(b.ConvergenceTicks)} | {ResultsTable.Ticks(d.ConvergenceTicks)} | {b.InFlightOverload:0.0%} | {b.WeightChurn:0.0000} |"));
+        }
+
+        text.AppendLine();
+        text.AppendLine("Helm values (charts/robinhood, `helm upgrade` reloads them live):");
+        text.AppendLine();
+        text.AppendLine("```yaml");
+        text.AppendLine("controller:");
+        text.AppendLine("  control:");
+        text.AppendLine(Invariant($"    kp: {best.Kp}"));
+        text.AppendLine(Invariant($"    ki: {best.Ki}"));
+        text.AppendLine(Invariant($"    kd: {best.Kd}"));
+        text.AppendLine(Invariant($"    deadband: {best.Deadband}"));
+        text.AppendLine("```");
+        text.AppendLine();
+        text.AppendLine("appsettings / robinhood.json (Robinhood:Control):");
+        text.AppendLine();
+        text.AppendLine("```json");
+        text.AppendLine(Invariant($$"""{ "Robinhood": { "Control": { "Kp": {{best.Kp}}, "Ki": {{best.Ki}}, "Kd": {{best.Kd}}, "Deadband": {{best.Deadband}} } } }"""));
+        text.AppendLine("```");
+        return text.ToString();
+    }
+}
