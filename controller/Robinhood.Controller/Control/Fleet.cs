@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Robinhood.Control;
+using Robinhood.Control.Persistence;
 
 namespace Robinhood.Controller.Control;
 
@@ -16,12 +17,61 @@ public sealed class Fleet(ControlSettingsSource settings, TimeProvider time)
     /// <summary>Records an accepted report; the endpoint's service is created when it first reports.</summary>
     public void Observe(string service, EndpointLoad load)
     {
-        var controller = _services.GetOrAdd(service, s => new ServiceController(s, settings.Current.For(s), time));
+        var controller = GetOrAdd(service);
         lock (controller)
         {
             controller.Observe(load);
         }
     }
+
+    /// <summary>An endpoint discovered by membership: it joins its service with a safe default share until it reports.</summary>
+    public void Join(string service, string endpoint, string zone)
+    {
+        var controller = GetOrAdd(service);
+        lock (controller)
+        {
+            controller.Join(endpoint, zone);
+        }
+    }
+
+    /// <summary>An endpoint gone from membership: it drains.</summary>
+    public void Leave(string service, string endpoint)
+    {
+        if (_services.TryGetValue(service, out var controller))
+        {
+            lock (controller)
+            {
+                controller.Leave(endpoint);
+            }
+        }
+    }
+
+    /// <summary>A copy of a service's control state, for persistence; null for an unknown service.</summary>
+    public ServiceControllerState? Capture(string service)
+    {
+        if (!_services.TryGetValue(service, out var controller))
+        {
+            return null;
+        }
+
+        lock (controller)
+        {
+            return controller.Capture();
+        }
+    }
+
+    /// <summary>Replaces a service's control state with a stored one (a new leader resuming).</summary>
+    public void Restore(string service, ServiceControllerState state)
+    {
+        var controller = GetOrAdd(service);
+        lock (controller)
+        {
+            controller.Restore(state);
+        }
+    }
+
+    private ServiceController GetOrAdd(string service) =>
+        _services.GetOrAdd(service, s => new ServiceController(s, settings.Current.For(s), time));
 
     /// <summary>Runs one control step for a service with its current gains.</summary>
     public ServiceWeights? Tick(string service)
