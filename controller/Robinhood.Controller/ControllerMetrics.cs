@@ -35,9 +35,34 @@ public static class ControllerMetrics
     public static readonly Gauge MaxAvgUtilization = Metrics.CreateGauge(
         "robinhood_controller_service_max_avg_utilization_ratio", "Max over mean utilization of a service's active endpoints.", "service");
 
+    public static readonly Gauge PidTerm = Metrics.CreateGauge(
+        "robinhood_controller_endpoint_pid_term", "The terms of an endpoint's last control step (relative error, P, I, D, feed-forward).",
+        "service", "endpoint", "term");
+
+    public static readonly Gauge Setpoint = Metrics.CreateGauge(
+        "robinhood_controller_service_setpoint_ratio", "The setpoint: mean utilization signal of a service's active endpoints.", "service");
+
     public static readonly Gauge Frozen = Metrics.CreateGauge(
         "robinhood_controller_service_frozen", "1 while a service's weights are frozen (too many stale endpoints).", "service");
 
     public static readonly Counter ConfigReloads = Metrics.CreateCounter(
         "robinhood_controller_config_reloads_total", "Control settings reloads, applied or refused.", "outcome");
+
+    public static readonly Gauge RedisUp = Metrics.CreateGauge(
+        "robinhood_controller_redis_up", "1 while the Redis connection is up (0 also when Redis is not configured).");
+
+    public static readonly Counter RedisErrors = Metrics.CreateCounter(
+        "robinhood_controller_redis_errors_total", "Failed Redis operations and lost connections, by operation.", "operation");
+
+    public static readonly Counter RedisWrites = Metrics.CreateCounter(
+        "robinhood_controller_redis_writes_total", "State writes to Redis by the leader: written, or fenced (a higher epoch holds Redis).", "outcome");
+
+    public static readonly Gauge Leader = Metrics.CreateGauge(
+        "robinhood_controller_leader", "1 while this replica leads (ticks and writes Redis).");
+
+    public static readonly Counter Forwarded = Metrics.CreateCounter(
+        "robinhood_controller_reports_forwarded_total", "Reports a follower forwarded to the leader, by outcome.", "outcome");
+
+    public static readonly Counter MembershipEvents = Metrics.CreateCounter(
+        "robinhood_controller_membership_events_total", "EndpointSlice watch events and relists, by kind.", "kind");
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Robinhood.Control;
+using Robinhood.Controller.Dashboard;
+using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
 
 namespace Robinhood.Controller.Control;
@@ -12,6 +13,9 @@ namespace Robinhood.Controller.Control;
 public sealed partial class ControlLoop(
     Fleet fleet,
     SnapshotPublisher publisher,
+    LeaderRole role,
+    TickMetrics metrics,
+    FleetView view,
     ControlSettingsSource settings,
     TimeProvider time,
     ILogger<ControlLoop> logger) : BackgroundService
@@ -63,18 +67,20 @@ public sealed partial class ControlLoop(
     public void Tick()
     {
         var started = Stopwatch.GetTimestamp();
-        var publishing = time.GetUtcNow() - _started >= settings.Current.StartupGrace;
-        foreach (var service in fleet.Services)
+        var now = time.GetUtcNow();
+        var publishing = now - _started >= settings.Current.StartupGrace;
+        // Only the leader computes; followers serve the leader's snapshots from Redis.
+        foreach (var service in role.IsLeader ? fleet.Services : [])
         {
             try
             {
-                var weights = fleet.Tick(service);
-                if (weights is not null)
+                if (fleet.Tick(service) is { } tick)
                 {
-                    Export(weights);
+                    metrics.Export(tick);
+                    view.Record(tick, now);
                     if (publishing)
                     {
-                        publisher.Publish(weights);
+                        publisher.Publish(tick.Weights);
                     }
                 }
             }
@@ -89,32 +95,6 @@ public sealed partial class ControlLoop(
         var ticks = Interlocked.Increment(ref _ticks);
         Interlocked.Exchange(ref _nextTick, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously))
             .SetResult(ticks);
-    }
-
-    private static void Export(ServiceWeights weights)
-    {
-        double max = 0, sum = 0;
-        var active = 0;
-        foreach (var e in weights.Endpoints)
-        {
-            ControllerMetrics.EndpointWeight.WithLabels(weights.Service, e.Endpoint).Set(e.Weight);
-            ControllerMetrics.EndpointUtilization.WithLabels(weights.Service, e.Endpoint).Set(e.Utilization);
-            foreach (var phase in Enum.GetValues<EndpointPhase>())
-            {
-                ControllerMetrics.EndpointState.WithLabels(weights.Service, e.Endpoint, phase.ToString().ToUpperInvariant())
-                    .Set(phase == e.Phase ? 1 : 0);
-            }
-
-            if (e.Phase == EndpointPhase.Active)
-            {
-                max = Math.Max(max, e.Utilization);
-                sum += e.Utilization;
-                active++;
-            }
-        }
-
-        ControllerMetrics.MaxAvgUtilization.WithLabels(weights.Service).Set(active > 0 && sum > 0 ? max / (sum / active) : 0);
-        ControllerMetrics.Frozen.WithLabels(weights.Service).Set(weights.Frozen ? 1 : 0);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Control loop started, ticking every {Interval}")]

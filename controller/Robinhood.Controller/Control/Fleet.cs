@@ -1,8 +1,12 @@
 using System.Collections.Concurrent;
 using Robinhood.Control;
 using Robinhood.Control.Persistence;
+using Robinhood.Control.Diagnostics;
 
 namespace Robinhood.Controller.Control;
+
+/// <summary>What one tick of one service produced: the weights and the terms behind them.</summary>
+public sealed record ServiceTick(ServiceWeights Weights, double Setpoint, IReadOnlyList<EndpointDiagnostics> Diagnostics);
 
 /// <summary>
 /// Every service the controller knows, each with its <see cref="ServiceController"/>. The one place
@@ -74,7 +78,7 @@ public sealed class Fleet(ControlSettingsSource settings, TimeProvider time)
         _services.GetOrAdd(service, s => new ServiceController(s, settings.Current.For(s), time));
 
     /// <summary>Runs one control step for a service with its current gains.</summary>
-    public ServiceWeights? Tick(string service)
+    public ServiceTick? Tick(string service)
     {
         if (!_services.TryGetValue(service, out var controller))
         {
@@ -84,7 +88,8 @@ public sealed class Fleet(ControlSettingsSource settings, TimeProvider time)
         lock (controller)
         {
             controller.Options = settings.Current.For(service);
-            return controller.Tick();
+            var weights = controller.Tick();
+            return new ServiceTick(weights, controller.Setpoint, [.. controller.Diagnostics]);
         }
     }
 }

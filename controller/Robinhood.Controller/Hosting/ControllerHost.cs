@@ -1,6 +1,11 @@
 using Prometheus;
 using Robinhood.Controller.Control;
+using Robinhood.Controller.Dashboard;
+using Robinhood.Controller.Demo;
 using Robinhood.Controller.Ingest;
+using Robinhood.Controller.Leadership;
+using Robinhood.Controller.Membership;
+using Robinhood.Controller.Persistence;
 using Robinhood.Controller.Publish;
 
 namespace Robinhood.Controller.Hosting;
@@ -24,9 +29,21 @@ public static class ControllerHost
         builder.Services.AddSingleton<Fleet>();
         builder.Services.AddSingleton<SnapshotCache>();
         builder.Services.AddSingleton<SnapshotPublisher>();
+        builder.Services.AddSingleton<TickMetrics>();
+        builder.Services.AddSingleton<FleetView>();
         builder.Services.AddSingleton<ControlLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ControlLoop>());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        var kubernetes = builder.Configuration.GetValue<bool>($"{KubernetesOptions.Section}:Enabled");
+        builder.Services.AddKubernetesMembership(kubernetes);
+        builder.Services.AddLeadership(elected: kubernetes);
+        builder.Services.AddRedisState();
+        builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (builder.Configuration.GetValue<int>($"{DemoOptions.Section}:Endpoints") > 0)
+        {
+            builder.Services.AddHostedService<DemoAgents>();
+        }
+
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -37,6 +54,7 @@ public static class ControllerHost
             ? Results.Text("ready")
             : Results.Text("waiting for the first control tick", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapMetrics();
+        app.MapDashboard();
 
         // Fail at start, not at the first tick, when the control settings are invalid.
         _ = app.Services.GetRequiredService<ControlSettingsSource>();

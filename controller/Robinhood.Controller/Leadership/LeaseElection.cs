@@ -1,0 +1,83 @@
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using Microsoft.Extensions.Options;
+using Robinhood.Controller.Membership;
+
+namespace Robinhood.Controller.Leadership;
+
+/// <summary>
+/// Runs the election on the Lease <c>Robinhood:Leadership:LeaseName</c> through KubernetesClient's
+/// <see cref="LeaderElector"/>. Winning: take over (restore from Redis, next epoch), then lead.
+/// Losing the lease: stop ticking at once.
+/// </summary>
+public sealed partial class LeaseElection(
+    IKubernetes client,
+    IOptions<KubernetesOptions> kubernetes,
+    IOptions<LeadershipOptions> options,
+    LeaderTakeover takeover,
+    LeaderRole role,
+    TimeProvider time,
+    ILogger<LeaseElection> logger) : BackgroundService
+{
+    private volatile bool _leading;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var lease = new LeaseLock(client, kubernetes.Value.Namespace, o.LeaseName, o.Identity);
+        var config = new LeaderElectionConfig(lease)
+        {
+            LeaseDuration = o.LeaseDuration,
+            RenewDeadline = o.RenewDeadline,
+            RetryPeriod = o.RetryPeriod,
+        };
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using var elector = new LeaderElector(config);
+            elector.OnStartedLeading += () =>
+            {
+                _leading = true;
+                _ = LeadAsync(stoppingToken);
+            };
+            elector.OnStoppedLeading += () =>
+            {
+                _leading = false;
+                role.Demote("the lease was lost or released");
+            };
+            elector.OnNewLeader += LogNewLeader;
+            try
+            {
+                await elector.RunUntilLeadershipLostAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogElectionFailed(e);
+                await Task.Delay(o.RetryPeriod, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task LeadAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await takeover.TakeOverAsync(stoppingToken, () => _leading).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lease holder is now {Identity}")]
+    private partial void LogNewLeader(string identity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leader election failed; retrying")]
+    private partial void LogElectionFailed(Exception exception);
+}

@@ -1,0 +1,214 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using Robinhood.Controller.Control;
+using Robinhood.Controller.Leadership;
+
+namespace Robinhood.Controller.Membership;
+
+/// <summary>
+/// Membership from Kubernetes: lists and watches the EndpointSlices of each configured Service (label
+/// <c>kubernetes.io/service-name</c>), resuming from the last resourceVersion (bookmarks keep it fresh),
+/// relisting on 410 Gone, backing off with jitter on errors. A ready endpoint (address:port) joins its
+/// service with a safe default share until it reports; one that disappears drains.
+/// </summary>
+public sealed partial class EndpointSliceMembership(
+    IKubernetes client,
+    IOptions<KubernetesOptions> options,
+    Fleet fleet,
+    LeaderRole role,
+    TimeProvider time,
+    Random random,
+    ILogger<EndpointSliceMembership> logger) : BackgroundService
+{
+    private const string ServiceLabel = "kubernetes.io/service-name";
+
+    private readonly Dictionary<string, HashSet<Member>> _members = new(StringComparer.Ordinal);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // A new leader's restored state predates the latest membership: apply it again.
+        role.Changed += leading =>
+        {
+            if (leading)
+            {
+                ReapplyAll();
+            }
+        };
+        return Task.WhenAll(options.Value.Services.Distinct(StringComparer.Ordinal).Select(s => WatchAsync(s, stoppingToken)));
+    }
+
+    /// <summary>The endpoints of a service as last seen in discovery.</summary>
+    public IReadOnlyCollection<string> Members(string service)
+    {
+        lock (_members)
+        {
+            return _members.TryGetValue(service, out var m) ? m.Select(e => e.Endpoint).ToList() : [];
+        }
+    }
+
+    private async Task WatchAsync(string service, CancellationToken stoppingToken)
+    {
+        var ns = options.Value.Namespace;
+        var selector = $"{ServiceLabel}={service}";
+        var slices = new Dictionary<string, IReadOnlyList<Member>>(StringComparer.Ordinal);
+        string? resourceVersion = null;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (resourceVersion is null)
+                {
+                    var list = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(
+                        ns, labelSelector: selector, cancellationToken: stoppingToken).ConfigureAwait(false);
+                    slices.Clear();
+                    foreach (var slice in list.Items)
+                    {
+                        slices[slice.Metadata.Name] = MembersOf(slice);
+                    }
+
+                    resourceVersion = list.Metadata.ResourceVersion;
+                    ControllerMetrics.MembershipEvents.WithLabels("list").Inc();
+                    Reconcile(service, slices);
+                }
+
+                var gone = false;
+                var response = client.DiscoveryV1.ListNamespacedEndpointSliceWithHttpMessagesAsync(
+                    ns, allowWatchBookmarks: true, labelSelector: selector, resourceVersion: resourceVersion, watch: true,
+                    cancellationToken: stoppingToken);
+                await foreach (var (type, slice) in response.WatchAsync<V1EndpointSlice, V1EndpointSliceList>(
+                    e => gone |= e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone }, stoppingToken).ConfigureAwait(false))
+                {
+                    failures = 0;
+                    ControllerMetrics.MembershipEvents.WithLabels(type.ToString().ToLowerInvariant()).Inc();
+                    resourceVersion = slice.Metadata?.ResourceVersion ?? resourceVersion;
+                    if (type is WatchEventType.Added or WatchEventType.Modified)
+                    {
+                        slices[slice.Metadata!.Name] = MembersOf(slice);
+                    }
+                    else if (type is WatchEventType.Deleted)
+                    {
+                        slices.Remove(slice.Metadata!.Name);
+                    }
+                    else
+                    {
+                        continue;
+                    }
+
+                    Reconcile(service, slices);
+                }
+
+                if (gone)
+                {
+                    // Our resourceVersion is too old for a watch: start over from a fresh list.
+                    LogRelist(service);
+                    ControllerMetrics.MembershipEvents.WithLabels("gone").Inc();
+                    resourceVersion = null;
+                }
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
+            {
+                LogRelist(service);
+                resourceVersion = null;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                failures++;
+                var backoff = Backoff(failures);
+                ControllerMetrics.MembershipEvents.WithLabels("error").Inc();
+                LogWatchFailed(e, service, backoff);
+                await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Exponential from 1 s up to MaxBackoff, with full jitter over its upper half.</summary>
+    private TimeSpan Backoff(int failures)
+    {
+        var ceiling = Math.Min(options.Value.MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures - 1, 16)));
+        return TimeSpan.FromSeconds(ceiling * (0.5 + (0.5 * random.NextDouble())));
+    }
+
+    private void Reconcile(string service, Dictionary<string, IReadOnlyList<Member>> slices)
+    {
+        var now = slices.Values.SelectMany(m => m).ToHashSet();
+        HashSet<Member> before;
+        lock (_members)
+        {
+            before = _members.GetValueOrDefault(service) ?? [];
+            _members[service] = now;
+        }
+
+        foreach (var m in now.Except(before))
+        {
+            fleet.Join(service, m.Endpoint, m.Zone);
+        }
+
+        var present = now.Select(m => m.Endpoint).ToHashSet(StringComparer.Ordinal);
+        foreach (var m in before.Where(m => !present.Contains(m.Endpoint)))
+        {
+            fleet.Leave(service, m.Endpoint);
+        }
+    }
+
+    private void ReapplyAll()
+    {
+        lock (_members)
+        {
+            foreach (var (service, members) in _members)
+            {
+                var present = members.Select(m => m.Endpoint).ToHashSet(StringComparer.Ordinal);
+                foreach (var m in members)
+                {
+                    fleet.Join(service, m.Endpoint, m.Zone);
+                }
+
+                foreach (var e in fleet.Capture(service)?.Endpoints ?? [])
+                {
+                    if (!e.Left && !e.SelfRegistered && !present.Contains(e.Endpoint))
+                    {
+                        fleet.Leave(service, e.Endpoint);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The ready endpoints of a slice, as the host:port clients dial (the slice's first port).</summary>
+    internal static IReadOnlyList<Member> MembersOf(V1EndpointSlice slice)
+    {
+        if (slice.Ports is not { Count: > 0 } ports || ports[0].Port is not { } port)
+        {
+            return [];
+        }
+
+        var members = new List<Member>();
+        foreach (var endpoint in slice.Endpoints ?? [])
+        {
+            if (endpoint.Conditions?.Ready == false)
+            {
+                continue;
+            }
+
+            foreach (var address in endpoint.Addresses ?? [])
+            {
+                var host = address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
+                members.Add(new Member($"{host}:{port}", endpoint.Zone ?? ""));
+            }
+        }
+
+        return members;
+    }
+
+    /// <summary>One endpoint in discovery.</summary>
+    internal sealed record Member(string Endpoint, string Zone);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "EndpointSlices of {Service}: resourceVersion expired, relisting")]
+    private partial void LogRelist(string service);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "EndpointSlice watch of {Service} failed; retrying in {Backoff}")]
+    private partial void LogWatchFailed(Exception exception, string service, TimeSpan backoff);
+}

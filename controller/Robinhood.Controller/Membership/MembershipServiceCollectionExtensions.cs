@@ -1,0 +1,21 @@
+using k8s;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Robinhood.Controller.Membership;
+
+/// <summary>Registers the Kubernetes API client and, when enabled, EndpointSlice membership.</summary>
+public static class MembershipServiceCollectionExtensions
+{
+    public static IServiceCollection AddKubernetesMembership(this IServiceCollection services, bool enabled)
+    {
+        services.AddOptions<KubernetesOptions>().BindConfiguration(KubernetesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IKubernetes>(KubernetesClientFactory.Create);
+        services.TryAddSingleton(Random.Shared);
+        if (enabled)
+        {
+            services.AddHostedService<EndpointSliceMembership>();
+        }
+
+        return services;
+    }
+}

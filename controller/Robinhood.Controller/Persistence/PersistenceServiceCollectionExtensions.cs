@@ -1,0 +1,16 @@
+namespace Robinhood.Controller.Persistence;
+
+/// <summary>Registers Redis state: the connection, the store, the leader's writer and every replica's snapshot feed.</summary>
+public static class PersistenceServiceCollectionExtensions
+{
+    public static IServiceCollection AddRedisState(this IServiceCollection services)
+    {
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RedisConnection>();
+        services.AddSingleton<StateStore>();
+        services.AddSingleton<StateWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<StateWriter>());
+        services.AddHostedService<SnapshotFeed>();
+        return services;
+    }
+}

@@ -1,0 +1,111 @@
+using StackExchange.Redis;
+
+namespace Robinhood.Controller.Persistence;
+
+/// <summary>
+/// The one Redis connection of the process (<c>ConnectionStrings:Redis</c>), opened lazily with
+/// abortConnect=false so an unreachable Redis never fails start; it reconnects in the background.
+/// Reports reachability to <c>robinhood_controller_redis_up</c>.
+/// </summary>
+public sealed partial class RedisConnection : IAsyncDisposable
+{
+    private readonly string? _configuration;
+    private readonly ILogger<RedisConnection> _logger;
+    private readonly SemaphoreSlim _opening = new(1, 1);
+    private volatile ConnectionMultiplexer? _multiplexer;
+
+    public RedisConnection(IConfiguration configuration, ILogger<RedisConnection> logger)
+    {
+        _configuration = configuration.GetConnectionString("Redis") is { Length: > 0 } c ? c : null;
+        _logger = logger;
+        ControllerMetrics.RedisUp.Set(0);
+    }
+
+    /// <summary>False when no Redis is configured: state stays in memory.</summary>
+    public bool Enabled => _configuration is not null;
+
+    /// <summary>Raised (on a Redis thread) when the connection comes back, so readers resync.</summary>
+    public event Action? Restored;
+
+    /// <summary>The connection, opening it on first use; commands fail fast while Redis is unreachable.</summary>
+    public async Task<IConnectionMultiplexer> GetAsync()
+    {
+        if (_multiplexer is { } open)
+        {
+            return open;
+        }
+
+        var configuration = _configuration ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set");
+        await _opening.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_multiplexer is { } raced)
+            {
+                return raced;
+            }
+
+            var options = ConfigurationOptions.Parse(configuration);
+            options.AbortOnConnectFail = false;
+            options.BacklogPolicy = BacklogPolicy.FailFast;
+            var multiplexer = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+            multiplexer.ConnectionFailed += (_, e) => Failed(e.FailureType.ToString(), e.Exception);
+            multiplexer.ConnectionRestored += (_, _) => Up();
+            if (multiplexer.IsConnected)
+            {
+                Up();
+            }
+            else
+            {
+                Failed("initial connect", null);
+            }
+
+            _multiplexer = multiplexer;
+            return multiplexer;
+        }
+        finally
+        {
+            _opening.Release();
+        }
+    }
+
+    /// <summary>Counts and logs a failed Redis operation; the caller carries on in memory.</summary>
+    public void OperationFailed(string operation, Exception exception)
+    {
+        ControllerMetrics.RedisErrors.WithLabels(operation).Inc();
+        ControllerMetrics.RedisUp.Set(_multiplexer?.IsConnected == true ? 1 : 0);
+        LogOperationFailed(operation, exception.Message);
+    }
+
+    private void Up()
+    {
+        ControllerMetrics.RedisUp.Set(1);
+        LogConnected();
+        Restored?.Invoke();
+    }
+
+    private void Failed(string what, Exception? exception)
+    {
+        ControllerMetrics.RedisUp.Set(0);
+        ControllerMetrics.RedisErrors.WithLabels("connection").Inc();
+        LogUnreachable(what, exception?.Message ?? "not connected");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_multiplexer is { } m)
+        {
+            await m.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _opening.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis connected")]
+    private partial void LogConnected();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unreachable ({What}: {Reason}); controlling in memory, reconnecting")]
+    private partial void LogUnreachable(string what, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis {Operation} failed: {Reason}")]
+    private partial void LogOperationFailed(string operation, string reason);
+}

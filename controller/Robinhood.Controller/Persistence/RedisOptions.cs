@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Robinhood.Controller.Persistence;
+
+/// <summary>
+/// <c>Robinhood:Redis</c>: where state lives in Redis and how often followers resync. The connection
+/// itself is <c>ConnectionStrings:Redis</c>; unset means in-memory state only.
+/// </summary>
+public sealed class RedisOptions
+{
+    public const string Section = "Robinhood:Redis";
+
+    /// <summary>Prefix of every key and channel, so several controllers can share one Redis.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9:._-]{1,64}$", ErrorMessage = "Robinhood:Redis:KeyPrefix must be 1..64 characters of [A-Za-z0-9:._-]")]
+    public string KeyPrefix { get; set; } = "robinhood:";
+
+    /// <summary>How often a replica re-reads every snapshot, besides pub/sub (a missed message heals here).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Robinhood:Redis:ResyncInterval must be between 00:00:00.100 and 01:00:00")]
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a new leader waits for Redis to restore state before it controls from memory.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00", ErrorMessage = "Robinhood:Redis:RestoreTimeout must be between 00:00:00.100 and 00:05:00")]
+    public TimeSpan RestoreTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

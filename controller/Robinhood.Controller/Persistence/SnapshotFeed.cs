@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Options;
+using Robinhood.Controller.Leadership;
+using Robinhood.Controller.Publish;
+
+namespace Robinhood.Controller.Persistence;
+
+/// <summary>
+/// Feeds the leader's snapshots from Redis into this replica's <see cref="SnapshotCache"/>: pub/sub
+/// as they are written, plus a full read every <c>Robinhood:Redis:ResyncInterval</c> and whenever the
+/// connection comes back (a missed message heals there). Also learns the leader's address.
+/// </summary>
+public sealed class SnapshotFeed(
+    SnapshotCache cache,
+    StateStore store,
+    RedisConnection redis,
+    LeaderRole role,
+    IOptions<RedisOptions> options,
+    TimeProvider time) : BackgroundService
+{
+    private readonly SemaphoreSlim _resyncNow = new(0, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!redis.Enabled)
+        {
+            return;
+        }
+
+        redis.Restored += RequestResync;
+        var subscribed = false;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (!subscribed)
+                    {
+                        var connection = await redis.GetAsync().ConfigureAwait(false);
+                        await connection.GetSubscriber().SubscribeAsync(store.SnapshotChannel, (_, message) =>
+                        {
+                            if (!role.IsLeader && message.HasValue)
+                            {
+                                cache.Publish(StateStore.ParseSnapshot(message));
+                            }
+                        }).ConfigureAwait(false);
+                        subscribed = true;
+                    }
+
+                    if (!role.IsLeader)
+                    {
+                        await ResyncAsync().ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    redis.OperationFailed("resync", e);
+                }
+
+                await WaitForResyncAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        finally
+        {
+            redis.Restored -= RequestResync;
+        }
+    }
+
+    private async Task WaitForResyncAsync(CancellationToken stoppingToken)
+    {
+        using var interval = time.CreateCancellationTokenSource(options.Value.ResyncInterval);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, interval.Token);
+        try
+        {
+            await _resyncNow.WaitAsync(either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The interval is up.
+        }
+    }
+
+    private async Task ResyncAsync()
+    {
+        foreach (var stored in await store.LoadAsync(withState: false).ConfigureAwait(false))
+        {
+            if (stored.Snapshot is { } snapshot)
+            {
+                cache.Publish(snapshot);
+            }
+        }
+
+        role.LeaderAddress = await store.LeaderAddressAsync().ConfigureAwait(false);
+    }
+
+    private void RequestResync()
+    {
+        try
+        {
+            _resyncNow.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A resync is already due.
+        }
+    }
+
+    public override void Dispose()
+    {
+        _resyncNow.Dispose();
+        base.Dispose();
+    }
+}
