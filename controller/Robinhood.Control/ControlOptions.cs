@@ -24,10 +24,10 @@ public sealed class ControlOptions
     public SignalMode Signal { get; set; } = SignalMode.Max;
 
     /// <summary>Proportional gain on the relative error (setpoint − signal) / setpoint.</summary>
-    public double Kp { get; set; } = 0.5;
+    public double Kp { get; set; } = 0.3;
 
     /// <summary>Integral gain.</summary>
-    public double Ki { get; set; } = 0.05;
+    public double Ki { get; set; } = 0.1;
 
     /// <summary>Derivative gain, on the filtered signal.</summary>
     public double Kd { get; set; }
@@ -69,13 +69,26 @@ public sealed class ControlOptions
     /// Weight of a new sample in the signal and capacity filters while the endpoint is steady
     /// (EWMA alpha); small values suppress noise, 1 disables smoothing.
     /// </summary>
-    public double Smoothing { get; set; } = 0.3;
+    public double Smoothing { get; set; } = 0.15;
+
+    /// <summary>
+    /// Like <see cref="Smoothing"/>, for the capacity estimate: it carries the noise of two
+    /// measurements (qps and utilization), so it is smoothed harder; real changes still pass at once.
+    /// </summary>
+    public double CapacitySmoothing { get; set; } = 0.05;
 
     /// <summary>
     /// A sample this many standard deviations (of the recent residuals) away from the filtered
     /// value is a real change, not noise: the filter jumps to it at once.
     /// </summary>
     public double ChangeThreshold { get; set; } = 4;
+
+    /// <summary>
+    /// Integral gain for the one tick in which an endpoint's signal changed for real (see
+    /// <see cref="ChangeThreshold"/>): a step is answered at once rather than over many ticks.
+    /// 0 leaves it at <see cref="Ki"/>.
+    /// </summary>
+    public double ChangeGain { get; set; } = 0.5;
 
     /// <summary>
     /// Use reports' requests_per_second to estimate capacity (qps / utilization, as gRFC A58)
@@ -112,6 +125,8 @@ public sealed class ControlOptions
         Check(DrainFor >= TimeSpan.Zero, nameof(DrainFor), "must not be negative");
         Check(Finite(FreezeStaleRatio) && FreezeStaleRatio > 0 && FreezeStaleRatio <= 1, nameof(FreezeStaleRatio), "must be in (0, 1]");
         Check(Finite(Smoothing) && Smoothing > 0 && Smoothing <= 1, nameof(Smoothing), "must be in (0, 1]");
+        Check(Finite(CapacitySmoothing) && CapacitySmoothing > 0 && CapacitySmoothing <= 1, nameof(CapacitySmoothing), "must be in (0, 1]");
+        Check(Finite(ChangeGain) && ChangeGain >= 0 && ChangeGain <= 2, nameof(ChangeGain), "must be a finite number in [0, 2]");
         Check(Finite(ChangeThreshold) && ChangeThreshold >= 1 && ChangeThreshold <= 100, nameof(ChangeThreshold), "must be in [1, 100]");
         return errors;
     }

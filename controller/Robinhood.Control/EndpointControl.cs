@@ -22,6 +22,7 @@ internal sealed class EndpointControl(string name)
     // Controller memory, and the latest report not yet consumed by a tick.
     public double Integral, PreviousSignal;
     public AdaptiveFilter Signal, LogCapacity;
+    public bool Changed;
     public EndpointLoad? Pending;
 
     // Terms of the last step, for diagnostics.

@@ -275,6 +275,7 @@ public sealed class ServiceController
         foreach (var e in _ordered)
         {
             e.PreviousSignal = e.Signal.Value;
+            e.Changed = false;
             if (e.Pending is not { } load)
             {
                 continue;
@@ -283,7 +284,7 @@ public sealed class ServiceController
             e.Pending = null;
             var signal = SignalOf(load, o.Signal);
             var first = !e.Signal.IsSet;
-            e.Signal.Update(signal, o.Smoothing, o.ChangeThreshold);
+            e.Changed = e.Signal.Update(signal, o.Smoothing, o.ChangeThreshold) && !first;
             if (first)
             {
                 e.PreviousSignal = e.Signal.Value;
@@ -291,7 +292,7 @@ public sealed class ServiceController
 
             if (load.RequestsPerSecond > 0 && signal >= MinSignalForEstimate)
             {
-                e.LogCapacity.Update(Math.Log(load.RequestsPerSecond / signal), o.Smoothing, o.ChangeThreshold);
+                e.LogCapacity.Update(Math.Log(load.RequestsPerSecond / signal), o.CapacitySmoothing, o.ChangeThreshold);
             }
         }
     }
@@ -393,7 +394,9 @@ public sealed class ServiceController
             // A warming endpoint does not integrate: its traffic is held back by the ramp, not by its weight.
             if (e.Phase == EndpointPhase.Active)
             {
-                e.Integral = Math.Clamp(e.Integral + (o.Ki * error), -integralBound, integralBound);
+                // A real change (not noise) is integrated at once with ChangeGain: the PID's answer to a step
+                // should not wait for many small integral steps.
+                e.Integral = Math.Clamp(e.Integral + (IntegralGain(o, e) * error), -integralBound, integralBound);
             }
 
             e.Raw = Math.Exp(Math.Clamp(e.FeedForward + e.Proportional + e.Integral + e.Derivative, -50, 50));
@@ -402,31 +405,13 @@ public sealed class ServiceController
         NormalizeControlled(o, referencePhase);
     }
 
+    private static double IntegralGain(ControlOptions o, EndpointControl e) =>
+        e.Changed && e.FeedForward == 0 ? Math.Max(o.Ki, o.ChangeGain) : o.Ki;
+
     /// <summary>Scales controlled weights so the reference group's mean is 1, within the bounds.</summary>
     private void NormalizeControlled(ControlOptions o, EndpointPhase referencePhase)
     {
-        double scale = 1;
-        for (var pass = 0; pass < 3; pass++)
-        {
-            double sum = 0;
-            var n = 0;
-            foreach (var e in _ordered)
-            {
-                if (e.Phase == referencePhase && IsControlled(e))
-                {
-                    sum += Math.Clamp(e.Raw * scale, o.MinWeightRatio, o.MaxWeightRatio);
-                    n++;
-                }
-            }
-
-            if (n == 0 || sum <= 0)
-            {
-                break;
-            }
-
-            scale *= n / sum;
-        }
-
+        var scale = BoundedScale(o, e => e.Phase == referencePhase && IsControlled(e), static e => e.Raw);
         foreach (var e in _ordered)
         {
             if (!IsControlled(e))
@@ -439,18 +424,47 @@ public sealed class ServiceController
             if (bounded != controlled && e.Phase == EndpointPhase.Active && Math.Sign(e.Error) == Math.Sign(controlled - bounded))
             {
                 // Anti-windup: a weight at its bound does not integrate further in that direction.
-                e.Integral -= o.Ki * e.Error;
+                e.Integral -= IntegralGain(o, e) * e.Error;
             }
 
             e.Controlled = bounded;
         }
     }
 
+    /// <summary>
+    /// The factor that makes the mean of the bounded, scaled values 1 over the selected endpoints
+    /// (clamping moves the mean, so rescale until it settles).
+    /// </summary>
+    private double BoundedScale(ControlOptions o, Func<EndpointControl, bool> selected, Func<EndpointControl, double> value)
+    {
+        double scale = 1;
+        for (var pass = 0; pass < 30; pass++)
+        {
+            double sum = 0;
+            var n = 0;
+            foreach (var e in _ordered)
+            {
+                if (selected(e))
+                {
+                    sum += Math.Clamp(value(e) * scale, o.MinWeightRatio, o.MaxWeightRatio);
+                    n++;
+                }
+            }
+
+            if (n == 0 || sum <= 0 || Math.Abs(sum - n) < 1e-9 * n)
+            {
+                break;
+            }
+
+            scale *= n / sum;
+        }
+
+        return scale;
+    }
+
     /// <summary>Turns controlled weights and lifecycle into integer weights with mean ≈ 1000.</summary>
     private void Publish(ControlOptions o, DateTimeOffset now)
     {
-        double sum = 0;
-        var n = 0;
         foreach (var e in _ordered)
         {
             e.Relative = e.Phase switch
@@ -460,21 +474,15 @@ public sealed class ServiceController
                 EndpointPhase.Stale => Ease(e.StaleFrom, o.StaleWeightRatio, now - e.PhaseSince, o.StaleDecay),
                 _ => e.Signal.IsSet ? Ramp(e.Controlled, o.WarmUpStartRatio, now - e.WarmingSince, o.WarmUp) : o.WarmUpStartRatio,
             };
-
-            if (e.Phase != EndpointPhase.Draining)
-            {
-                e.Relative = Math.Clamp(e.Relative, o.MinWeightRatio, o.MaxWeightRatio);
-                sum += e.Relative;
-                n++;
-            }
         }
 
-        var scale = n > 0 ? MeanWeight * n / sum : 0;
+        // The bounds hold against the mean of everything published, not only of the ACTIVE endpoints.
+        var scale = BoundedScale(o, static e => e.Phase != EndpointPhase.Draining, static e => e.Relative);
         foreach (var e in _ordered)
         {
             e.Published = e.Phase == EndpointPhase.Draining
                 ? 0
-                : (uint)Math.Max(1, Math.Round(e.Relative * scale));
+                : (uint)Math.Max(1, Math.Round(Math.Clamp(e.Relative * scale, o.MinWeightRatio, o.MaxWeightRatio) * MeanWeight));
         }
     }
 

@@ -11,7 +11,7 @@ namespace Robinhood.Control.Tests.Fleet;
 internal sealed class ModelledFleet
 {
     /// <summary>How much slower a stalled node serves a request.</summary>
-    public const double StallSlowdown = 20;
+    public const double StallSlowdown = 4;
 
     private readonly Random _random;
     private readonly ContinuousUniform _noise;
@@ -33,6 +33,15 @@ internal sealed class ModelledFleet
     }
 
     public List<FleetNode> Nodes { get; } = [];
+
+    /// <summary>A node that starts serving now; the load grows with the capacity it adds.</summary>
+    public FleetNode AddNode(double capacity, double background)
+    {
+        var node = new FleetNode($"10.0.1.{Nodes.Count + 1:D3}:8080", capacity, background);
+        Load += (AverageUtilization() - background) * capacity;
+        Nodes.Add(node);
+        return node;
+    }
 
     /// <summary>Total requests per second offered to the service.</summary>
     public double Load { get; set; }

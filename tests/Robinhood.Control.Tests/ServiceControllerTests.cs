@@ -1,0 +1,363 @@
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using Robinhood.Control.Persistence;
+
+namespace Robinhood.Control.Tests;
+
+public sealed class ServiceControllerTests
+{
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private ServiceController NewController(ControlOptions? options = null) =>
+        new("svc", options ?? new ControlOptions { WarmUp = TimeSpan.FromSeconds(3) }, _time);
+
+    private static EndpointLoad Load(string endpoint, double cpu, uint inFlight = 0, uint maxInFlight = 0, double rps = 0) =>
+        new(endpoint, "zone-a", cpu, inFlight, maxInFlight, rps);
+
+    /// <summary>Every endpoint reports its cpu, the clock advances a second, the controller ticks.</summary>
+    private ServiceWeights Tick(ServiceController controller, params (string Endpoint, double Cpu)[] reports)
+    {
+        foreach (var (endpoint, cpu) in reports)
+        {
+            controller.Observe(Load(endpoint, cpu));
+        }
+
+        _time.Advance(Second);
+        return controller.Tick();
+    }
+
+    private static WeightedEndpoint Get(ServiceWeights weights, string endpoint) =>
+        weights.Endpoints.Single(e => e.Endpoint == endpoint);
+
+    private static double MeanWeight(ServiceWeights weights) =>
+        weights.Endpoints.Where(e => e.Phase != EndpointPhase.Draining).Average(e => (double)e.Weight);
+
+    [Fact]
+    public void Tick_NoEndpoints_ReturnsEmptyUnfrozen()
+    {
+        var weights = NewController().Tick();
+
+        Assert.Equal("svc", weights.Service);
+        Assert.Empty(weights.Endpoints);
+        Assert.False(weights.Frozen);
+    }
+
+    [Fact]
+    public void Observe_UnknownEndpoint_JoinsWarmingWithWeight()
+    {
+        var weights = Tick(NewController(), ("a:1", 0.5), ("b:1", 0.5));
+
+        Assert.All(weights.Endpoints, e => Assert.Equal(EndpointPhase.Warming, e.Phase));
+        Assert.All(weights.Endpoints, e => Assert.InRange(e.Weight, 900u, 1100u));
+    }
+
+    [Fact]
+    public void Tick_WarmUpElapsed_EndpointActive()
+    {
+        var controller = NewController();
+        ServiceWeights weights = Tick(controller, ("a:1", 0.5));
+        for (var i = 0; i < 3; i++)
+        {
+            weights = Tick(controller, ("a:1", 0.5));
+        }
+
+        Assert.Equal(EndpointPhase.Active, Get(weights, "a:1").Phase);
+    }
+
+    [Fact]
+    public void Tick_ManyEndpoints_OrderedByNameWithMeanAbout1000()
+    {
+        var controller = NewController();
+        ServiceWeights weights = controller.Tick();
+        for (var i = 0; i < 20; i++)
+        {
+            weights = Tick(controller, ("c:1", 0.9), ("a:1", 0.3), ("b:1", 0.5), ("a:2", 0.6));
+        }
+
+        Assert.Equal(["a:1", "a:2", "b:1", "c:1"], weights.Endpoints.Select(e => e.Endpoint));
+        Assert.InRange(MeanWeight(weights), 995, 1005);
+        Assert.True(Get(weights, "a:1").Weight > Get(weights, "c:1").Weight, "the idle endpoint gets more than the busy one");
+    }
+
+    [Fact]
+    public void Tick_HotEndpointStaysHot_WeightsWithinBounds()
+    {
+        var options = new ControlOptions { WarmUp = TimeSpan.Zero, MinWeightRatio = 0.2, MaxWeightRatio = 3 };
+        var controller = NewController(options);
+        ServiceWeights weights = controller.Tick();
+        for (var i = 0; i < 100; i++)
+        {
+            // Feedback that never answers: one endpoint always saturated, one always idle.
+            weights = Tick(controller, ("hot:1", 1.0), ("idle:1", 0.01), ("mid:1", 0.5), ("mid:2", 0.5));
+        }
+
+        var mean = weights.Endpoints.Average(e => (double)e.Weight);
+        Assert.All(weights.Endpoints, e => Assert.InRange(e.Weight / mean, 0.2 - 0.01, 3 + 0.01));
+        Assert.InRange(Get(weights, "hot:1").Weight / mean, 0.19, 0.21);
+        Assert.Equal(EndpointPhase.Active, Get(weights, "hot:1").Phase);
+    }
+
+    [Fact]
+    public void Join_NeverReported_WarmingWithStartShareUntilItReports()
+    {
+        var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero, WarmUpStartRatio = 0.2 });
+        controller.Join("new:1", "zone-b");
+        ServiceWeights weights = controller.Tick();
+        for (var i = 0; i < 10; i++)
+        {
+            weights = Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
+        }
+
+        var joined = Get(weights, "new:1");
+        Assert.Equal(EndpointPhase.Warming, joined.Phase);
+        Assert.Equal("zone-b", joined.Zone);
+        Assert.InRange(joined.Weight / (double)Get(weights, "a:1").Weight, 0.19, 0.21);
+    }
+
+    [Fact]
+    public void Leave_ReportingEndpoint_DrainsWithZeroThenForgotten()
+    {
+        var controller = NewController(new ControlOptions { DrainFor = TimeSpan.FromSeconds(3) });
+        Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
+
+        controller.Leave("a:1");
+        var draining = Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
+        Tick(controller, ("b:1", 0.5));
+        var gone = Tick(controller, ("b:1", 0.5));
+
+        Assert.Equal(EndpointPhase.Draining, Get(draining, "a:1").Phase);
+        Assert.Equal(0u, Get(draining, "a:1").Weight);
+        Assert.InRange(Get(draining, "b:1").Weight, 999u, 1001u);
+        Assert.DoesNotContain(gone.Endpoints, e => e.Endpoint == "a:1");
+    }
+
+    [Fact]
+    public void Tick_NoReportForStaleAfter_StaleAndOutOfSetpoint()
+    {
+        var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero, StaleAfter = TimeSpan.FromSeconds(5) });
+        for (var i = 0; i < 10; i++)
+        {
+            Tick(controller, ("a:1", 0.9), ("b:1", 0.3), ("c:1", 0.3));
+        }
+
+        // The last report of "a" came a second before the last tick; four more seconds are not yet five.
+        ServiceWeights weights = controller.Tick();
+        for (var i = 0; i < 3; i++)
+        {
+            weights = Tick(controller, ("b:1", 0.3), ("c:1", 0.3));
+        }
+
+        Assert.Equal(EndpointPhase.Active, Get(weights, "a:1").Phase);
+        weights = Tick(controller, ("b:1", 0.3), ("c:1", 0.3));
+
+        Assert.Equal(EndpointPhase.Stale, Get(weights, "a:1").Phase);
+        Assert.Equal(0.3, controller.Setpoint, 3);
+    }
+
+    [Fact]
+    public void Tick_StaleEndpoint_WeightFrozenThenEasedToSafeShare()
+    {
+        var options = new ControlOptions
+        {
+            WarmUp = TimeSpan.Zero,
+            StaleAfter = TimeSpan.FromSeconds(2),
+            StaleDecay = TimeSpan.FromSeconds(10),
+            StaleWeightRatio = 0.5,
+        };
+        var controller = NewController(options);
+        for (var i = 0; i < 30; i++)
+        {
+            // "a" is idle, so it has earned a large weight.
+            Tick(controller, ("a:1", 0.2), ("b:1", 0.6), ("c:1", 0.6), ("d:1", 0.6));
+        }
+
+        var shares = new List<double>();
+        for (var i = 0; i < 16; i++)
+        {
+            var w = Tick(controller, ("b:1", 0.6), ("c:1", 0.6), ("d:1", 0.6));
+            if (Get(w, "a:1").Phase == EndpointPhase.Stale)
+            {
+                shares.Add(Get(w, "a:1").Weight / (double)Get(w, "b:1").Weight);
+            }
+        }
+
+        Assert.True(shares[0] > 1.5, $"frozen at its earned share first, was {shares[0]}");
+        Assert.True(shares.Zip(shares.Skip(1)).All(p => p.Second <= p.First + 1e-9), "eases monotonically");
+        Assert.Equal(0.5, shares[^1], 2);
+    }
+
+    [Fact]
+    public void Observe_StaleEndpointReportsAgain_ActiveAgain()
+    {
+        var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero, StaleAfter = TimeSpan.FromSeconds(2) });
+        Tick(controller, ("a:1", 0.5), ("b:1", 0.5), ("c:1", 0.5));
+        Tick(controller, ("b:1", 0.5), ("c:1", 0.5));
+        var stale = Tick(controller, ("b:1", 0.5), ("c:1", 0.5));
+
+        var back = Tick(controller, ("a:1", 0.5), ("b:1", 0.5), ("c:1", 0.5));
+
+        Assert.Equal(EndpointPhase.Stale, Get(stale, "a:1").Phase);
+        Assert.Equal(EndpointPhase.Active, Get(back, "a:1").Phase);
+    }
+
+    [Fact]
+    public void Tick_SelfRegisteredSilentForRemoveAfter_DrainsThenForgotten()
+    {
+        var options = new ControlOptions
+        {
+            StaleAfter = TimeSpan.FromSeconds(2),
+            RemoveAfter = TimeSpan.FromSeconds(6),
+            DrainFor = TimeSpan.FromSeconds(2),
+        };
+        var controller = NewController(options);
+        controller.Join("member:1", "");
+        Tick(controller, ("a:1", 0.5), ("b:1", 0.5), ("c:1", 0.5), ("member:1", 0.5));
+        var phases = new List<EndpointPhase>();
+        ServiceWeights weights = controller.Tick();
+        for (var i = 0; i < 10; i++)
+        {
+            weights = Tick(controller, ("b:1", 0.5), ("c:1", 0.5));
+            phases.Add(weights.Endpoints.FirstOrDefault(e => e.Endpoint == "a:1")?.Phase ?? (EndpointPhase)(-1));
+        }
+
+        Assert.Contains(EndpointPhase.Stale, phases);
+        Assert.Contains(EndpointPhase.Draining, phases);
+        Assert.Equal((EndpointPhase)(-1), phases[^1]);
+        Assert.Equal(EndpointPhase.Stale, Get(weights, "member:1").Phase); // membership keeps it until Leave
+    }
+
+    [Fact]
+    public void Tick_MoreThanFreezeRatioStale_HoldsWeightsAndSaysFrozen()
+    {
+        var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero, StaleAfter = TimeSpan.FromSeconds(2), FreezeStaleRatio = 0.5 });
+        ServiceWeights before = controller.Tick();
+        for (var i = 0; i < 10; i++)
+        {
+            before = Tick(controller, ("a:1", 0.2), ("b:1", 0.4), ("c:1", 0.6), ("d:1", 0.8));
+        }
+
+        ServiceWeights frozen = before;
+        for (var i = 0; i < 5; i++)
+        {
+            // Only one of four reports, and it now says something very different.
+            frozen = Tick(controller, ("d:1", 0.1));
+        }
+
+        Assert.True(frozen.Frozen);
+        Assert.Equal(before.Endpoints.Select(e => e.Weight), frozen.Endpoints.Select(e => e.Weight));
+        Assert.Equal(3, frozen.Endpoints.Count(e => e.Phase == EndpointPhase.Stale));
+    }
+
+    [Fact]
+    public void Tick_HalfStale_NotFrozen()
+    {
+        var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero, StaleAfter = TimeSpan.FromSeconds(2), FreezeStaleRatio = 0.5 });
+        Tick(controller, ("a:1", 0.5), ("b:1", 0.5), ("c:1", 0.5), ("d:1", 0.5));
+        ServiceWeights weights = controller.Tick();
+        for (var i = 0; i < 3; i++)
+        {
+            weights = Tick(controller, ("c:1", 0.5), ("d:1", 0.5));
+        }
+
+        Assert.Equal(2, weights.Endpoints.Count(e => e.Phase == EndpointPhase.Stale));
+        Assert.False(weights.Frozen);
+    }
+
+    [Theory]
+    [InlineData(SignalMode.Max, 0.8)]
+    [InlineData(SignalMode.Cpu, 0.3)]
+    [InlineData(SignalMode.InFlight, 0.8)]
+    public void Tick_SignalMode_UtilizationFromChosenSignal(SignalMode mode, double expected)
+    {
+        var controller = NewController(new ControlOptions { Signal = mode });
+        controller.Observe(Load("a:1", 0.3, inFlight: 80, maxInFlight: 100));
+        controller.Observe(Load("b:1", 0.3, inFlight: 80, maxInFlight: 0));
+        _time.Advance(Second);
+
+        var weights = controller.Tick();
+
+        Assert.Equal(expected, Get(weights, "a:1").Utilization, 6);
+        Assert.Equal(0.3, Get(weights, "b:1").Utilization, 6); // unknown limit: cpu only
+    }
+
+    [Fact]
+    public void Options_ChangedLive_TakeEffectNextTick()
+    {
+        var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero });
+        ServiceWeights before = controller.Tick();
+        for (var i = 0; i < 40; i++)
+        {
+            before = Tick(controller, ("a:1", 0.1), ("b:1", 0.6), ("c:1", 0.6), ("d:1", 0.6));
+        }
+
+        controller.Options = new ControlOptions { WarmUp = TimeSpan.Zero, MaxWeightRatio = 1.2 };
+        var after = Tick(controller, ("a:1", 0.1), ("b:1", 0.6), ("c:1", 0.6), ("d:1", 0.6));
+
+        var active = (Func<ServiceWeights, double>)(w => Get(w, "a:1").Weight / w.Endpoints.Average(e => (double)e.Weight));
+        Assert.True(active(before) > 1.5, $"before: {active(before)}");
+        Assert.InRange(active(after), 1.0, 1.2 + 0.01);
+    }
+
+    [Fact]
+    public void Capture_RestoredThroughJsonIntoNewController_ContinuesUnchanged()
+    {
+        var first = NewController(new ControlOptions { WarmUp = TimeSpan.Zero });
+        controllerRun(first, 20);
+        var json = JsonSerializer.Serialize(first.Capture());
+        var second = NewController(new ControlOptions { WarmUp = TimeSpan.Zero });
+
+        second.Restore(JsonSerializer.Deserialize<ServiceControllerState>(json)!);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var reports = new[] { Load("a:1", 0.2 + (0.01 * i), rps: 50), Load("b:1", 0.7, rps: 80), Load("c:1", 0.5, rps: 60) };
+            foreach (var r in reports)
+            {
+                first.Observe(r);
+                second.Observe(r);
+            }
+
+            _time.Advance(Second);
+            var a = first.Tick();
+            var b = second.Tick();
+            Assert.True(a.SameWeightsAs(b));
+            Assert.Equal(a.Endpoints.Select(e => e.Utilization), b.Endpoints.Select(e => e.Utilization));
+        }
+
+        void controllerRun(ServiceController c, int ticks)
+        {
+            for (var i = 0; i < ticks; i++)
+            {
+                c.Observe(Load("a:1", 0.2, rps: 50));
+                c.Observe(Load("b:1", 0.7, rps: 80));
+                c.Observe(Load("c:1", 0.5, rps: 60));
+                _time.Advance(Second);
+                c.Tick();
+            }
+        }
+    }
+
+    [Fact]
+    public void Restore_StateOfAnotherService_Throws()
+    {
+        var state = new ServiceControllerState { Service = "other" };
+
+        Assert.Throws<ArgumentException>(() => NewController().Restore(state));
+    }
+
+    [Fact]
+    public void Diagnostics_AfterTick_OneEntryPerEndpointWithTerms()
+    {
+        var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero });
+        for (var i = 0; i < 5; i++)
+        {
+            Tick(controller, ("a:1", 0.2), ("b:1", 0.8));
+        }
+
+        Assert.Equal(["a:1", "b:1"], controller.Diagnostics.Select(d => d.Endpoint));
+        Assert.True(controller.Diagnostics[0].Error > 0);
+        Assert.True(controller.Diagnostics[1].Integral < 0);
+    }
+}
