@@ -1,1 +1,4 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Robinhood.Proxy;
+
+// Kestrel drains in-flight requests on SIGTERM (HostOptions.ShutdownTimeout) before the process exits.
+await ProxyApp.Build(args).RunAsync();
