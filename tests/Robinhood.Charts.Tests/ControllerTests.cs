@@ -58,6 +58,10 @@ public sealed class ControllerTests(HelmFixture helm)
         Assert.Equal("true", container.Env("Robinhood__Kubernetes__Enabled").Value);
         Assert.Equal("metadata.namespace", container.Env("Robinhood__Kubernetes__Namespace").ValueFrom.FieldRef.FieldPath);
         Assert.Equal("metadata.name", container.Env("Robinhood__Leadership__Identity").ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("status.podIP", container.Env("POD_IP").ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("http://$(POD_IP):7000", container.Env("Robinhood__Leadership__AdvertiseAddress").Value);
+        // $(POD_IP) expands only when POD_IP is defined earlier in the list.
+        Assert.True(container.Env.IndexOf(container.Env("POD_IP")) < container.Env.IndexOf(container.Env("Robinhood__Leadership__AdvertiseAddress")));
         Assert.Equal($"{HelmFixture.ReleaseName}-robinhood-controller", container.Env("Robinhood__Leadership__LeaseName").Value);
         Assert.Equal("Kubernetes", container.Env("Robinhood__Auth__Mode").Value);
         Assert.Equal("robinhood", container.Env("Robinhood__Auth__Audience").Value);

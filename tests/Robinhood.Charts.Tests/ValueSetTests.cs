@@ -91,8 +91,10 @@ public sealed class ValueSetTests(HelmFixture helm)
         var from = Assert.Single(Assert.Single(policy.Spec.Ingress).FromProperty);
         Assert.Equal("controller", from.PodSelector.MatchLabels["app.kubernetes.io/component"]);
         Assert.All(from.PodSelector.MatchLabels, l => Assert.Equal(l.Value, controllerPod[l.Key]));
-        var grpc = chart.Named<V1NetworkPolicy>("-controller").Spec.Ingress.Single(r => r.Ports.Any(p => p.Port.Value == "grpc"));
-        Assert.Equal("true", Assert.Single(grpc.FromProperty).NamespaceSelector.MatchLabels["robinhood.io/client"]);
+        var grpc = chart.Named<V1NetworkPolicy>("-controller").Spec.Ingress.Where(r => r.Ports.Any(p => p.Port.Value == "grpc")).SelectMany(r => r.FromProperty).ToList();
+        Assert.Contains(grpc, f => f.NamespaceSelector?.MatchLabels["robinhood.io/client"] == "true");
+        // The replicas forward reports to each other: the listed clients must not shut them out.
+        Assert.Contains(grpc, f => f.NamespaceSelector is null && f.PodSelector?.MatchLabels["app.kubernetes.io/component"] == "controller");
         Assert.Equal(4, chart.All<V1NetworkPolicy>().Count());
     }
 
