@@ -14,7 +14,7 @@ internal static class LoopbackServer
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
     public static async Task<WebApplication> StartAsync(
-        Action<IServiceCollection> services,
+        Action<WebApplicationBuilder> configure,
         Action<WebApplication> pipeline,
         HttpProtocols protocols = HttpProtocols.Http1,
         int port = 0,
@@ -28,7 +28,7 @@ internal static class LoopbackServer
         builder.Configuration.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>());
         builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(1));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = protocols));
-        services(builder.Services);
+        configure(builder);
         var app = builder.Build();
         pipeline(app);
         await app.StartAsync();

@@ -12,7 +12,7 @@ public sealed class InFlightMiddlewareTests
         var allArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var arrived = 0;
         await using var app = await LoopbackServer.StartAsync(
-            services => services.AddSingleton(counter),
+            builder => builder.Services.AddSingleton(counter),
             app =>
             {
                 app.UseRobinhoodInFlight();
@@ -48,7 +48,7 @@ public sealed class InFlightMiddlewareTests
     {
         var counter = new InFlightCounter();
         await using var app = await LoopbackServer.StartAsync(
-            services => services.AddSingleton(counter),
+            builder => builder.Services.AddSingleton(counter),
             app =>
             {
                 app.UseRobinhoodInFlight();
