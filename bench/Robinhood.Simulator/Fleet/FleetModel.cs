@@ -15,7 +15,7 @@ public sealed class FleetModel
     private readonly NodeSample[] _samples;
     private readonly double[] _background;
     private readonly Normal _walk;
-    private readonly Normal _noise;
+    private readonly ContinuousUniform _noise;
 
     public FleetModel(IReadOnlyList<NodeSpec> nodes, FleetParameters parameters, Random random)
     {
@@ -26,7 +26,7 @@ public sealed class FleetModel
         _samples = new NodeSample[nodes.Count];
         _background = [.. nodes.Select(n => n.BaseBackground)];
         _walk = new Normal(0, parameters.BackgroundWalk, random);
-        _noise = new Normal(0, parameters.MeasurementNoise, random);
+        _noise = new ContinuousUniform(-parameters.MeasurementNoise, parameters.MeasurementNoise, random);
     }
 
     public IReadOnlyList<NodeSpec> Nodes { get; }

@@ -33,7 +33,7 @@ public sealed record FleetParameters
     /// <summary>Share of the distance back to the base background closed each tick.</summary>
     public double BackgroundReversion { get; init; } = 0.1;
 
-    /// <summary>Relative standard deviation of measured CPU (±1.5%); requests/s and in-flight are counters, exact.</summary>
+    /// <summary>Measured CPU is off by a uniform relative error within ±this (±1.5%); requests/s and in-flight are counters, exact.</summary>
     public double MeasurementNoise { get; init; } = 0.015;
 
     /// <summary>A node stalled on I/O completes this share of its normal throughput...</summary>

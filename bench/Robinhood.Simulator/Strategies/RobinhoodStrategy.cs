@@ -34,7 +34,8 @@ public sealed class RobinhoodStrategy : IRoutingStrategy
             Controller.Join(tick.Nodes[m].Endpoint, tick.Nodes[m].Zone);
         }
 
-        foreach (var gone in _members.Where(m => !tick.Members.Contains(m)).ToList())
+        var current = tick.Members.ToHashSet();
+        foreach (var gone in _members.Where(m => !current.Contains(m)).ToList())
         {
             _members.Remove(gone);
             Controller.Leave(tick.Nodes[gone].Endpoint);

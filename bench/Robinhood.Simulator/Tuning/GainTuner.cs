@@ -1,49 +1,67 @@
 using Robinhood.Control;
 using Robinhood.Simulator.Scenarios;
 using Robinhood.Simulator.Simulation;
-using Robinhood.Simulator.Strategies;
 
 namespace Robinhood.Simulator.Tuning;
 
 /// <summary>
-/// Sweeps the PID gains of the real library over a grid, runs robinhood through every scenario but
-/// large-fleet with each set, and ranks the sets by <see cref="ScoreOf"/>.
+/// Sweeps the gains of the real library in two stages, running robinhood through every scenario but
+/// large-fleet with each set: first the loop (Kp, Ki, Smoothing, CapacitySmoothing), then, around the
+/// best of those, the damping and anti-churn settings (Kd, Deadband, ChangeThreshold).
 /// </summary>
 public static class GainTuner
 {
-    public static IReadOnlyList<double> KpGrid { get; } = [0.1, 0.2, 0.3, 0.5, 0.8];
+    public static IReadOnlyList<double> KpGrid { get; } = [0.15, 0.3, 0.5, 0.7, 0.85];
 
-    public static IReadOnlyList<double> KiGrid { get; } = [0, 0.02, 0.05, 0.1, 0.2];
+    public static IReadOnlyList<double> KiGrid { get; } = [0.02, 0.05, 0.1, 0.2];
 
-    public static IReadOnlyList<double> KdGrid { get; } = [0, 0.1, 0.3];
+    public static IReadOnlyList<double> SmoothingGrid { get; } = [0.15, 0.3, 0.6, 1];
 
-    public static IReadOnlyList<double> DeadbandGrid { get; } = [0, 0.005, 0.01, 0.02];
+    public static IReadOnlyList<double> CapacitySmoothingGrid { get; } = [0.02, 0.05, 0.2];
+
+    public static IReadOnlyList<double> KdGrid { get; } = [0, 0.05, 0.2];
+
+    public static IReadOnlyList<double> DeadbandGrid { get; } = [0, 0.002, 0.005, 0.01];
+
+    public static IReadOnlyList<double> ChangeThresholdGrid { get; } = [3, 4, 6];
 
     /// <summary>Scenarios the tuner scores on: all but large-fleet (same physics as steady, 40× the cost).</summary>
     public static IReadOnlyList<Scenario> Scenarios { get; } = [.. ScenarioCatalog.All.Where(s => s.Name != "large-fleet")];
 
-    /// <summary>Every candidate, best first (ties keep grid order, so the result is deterministic).</summary>
+    /// <summary>Every candidate of both stages, best first (ties keep grid order, so the result is deterministic).</summary>
     public static IReadOnlyList<GainCandidate> Sweep(int seed, IReadOnlyList<Scenario>? scenarios = null)
     {
         scenarios ??= Scenarios;
-        var grid = (from kp in KpGrid
-                    from ki in KiGrid
-                    from kd in KdGrid
-                    from db in DeadbandGrid
-                    select new ControlOptions { Kp = kp, Ki = ki, Kd = kd, Deadband = db }).ToArray();
-        var candidates = new GainCandidate[grid.Length];
-        Parallel.For(0, grid.Length, i =>
-        {
-            var o = grid[i];
-            var results = scenarios.Select(s => SimulationRun.Execute(s, "robinhood", seed, o).Metrics).ToArray();
-            candidates[i] = new GainCandidate(o.Kp, o.Ki, o.Kd, o.Deadband, ScoreOf(results), results);
-        });
-        return [.. candidates.Select((c, i) => (c, i)).OrderBy(x => x.c.Score).ThenBy(x => x.i).Select(x => x.c)];
+        var loop = Score(
+            [.. from kp in KpGrid
+                from ki in KiGrid
+                from sm in SmoothingGrid
+                from cs in CapacitySmoothingGrid
+                select new ControlOptions { Kp = kp, Ki = ki, Smoothing = sm, CapacitySmoothing = cs }],
+            seed,
+            scenarios);
+        var b = loop[0].Options;
+        var damping = Score(
+            [.. from kd in KdGrid
+                from db in DeadbandGrid
+                from ct in ChangeThresholdGrid
+                select new ControlOptions
+                {
+                    Kp = b.Kp, Ki = b.Ki, Smoothing = b.Smoothing, CapacitySmoothing = b.CapacitySmoothing,
+                    Kd = kd, Deadband = db, ChangeThreshold = ct,
+                }],
+            seed,
+            scenarios);
+        return Rank([.. loop, .. damping]);
     }
+
+    /// <summary>The library defaults scored the same way, to compare the best set against.</summary>
+    public static GainCandidate Defaults(int seed, IReadOnlyList<Scenario>? scenarios = null) =>
+        Score([new ControlOptions()], seed, scenarios ?? Scenarios)[0];
 
     /// <summary>
     /// Mean over scenarios of: (max/avg − 1) + in-flight overload + 0.001 × ticks to converge (200 if never)
-    /// + 0.1 × churn. Imbalance dominates; overload is as bad as the same share of imbalance; slow
+    /// + 0.1 × churn. Imbalance dominates; overload counts like the same share of imbalance; slow
     /// convergence and churn break ties.
     /// </summary>
     public static double ScoreOf(IReadOnlyList<ScenarioResult> results)
@@ -53,11 +71,17 @@ public static class GainTuner
             (r.MaxAvg - 1) + r.InFlightOverload + (0.001 * (r.ConvergenceTicks ?? 200)) + (0.1 * r.WeightChurn));
     }
 
-    /// <summary>The library defaults scored the same way, to compare the best set against.</summary>
-    public static GainCandidate Defaults(int seed, IReadOnlyList<Scenario>? scenarios = null)
+    private static IReadOnlyList<GainCandidate> Score(IReadOnlyList<ControlOptions> grid, int seed, IReadOnlyList<Scenario> scenarios)
     {
-        var o = new ControlOptions();
-        var results = (scenarios ?? Scenarios).Select(s => SimulationRun.Execute(s, StrategyCatalog.Names[^1], seed, o).Metrics).ToArray();
-        return new GainCandidate(o.Kp, o.Ki, o.Kd, o.Deadband, ScoreOf(results), results);
+        var candidates = new GainCandidate[grid.Count];
+        Parallel.For(0, grid.Count, i =>
+        {
+            var results = scenarios.Select(s => SimulationRun.Execute(s, "robinhood", seed, grid[i]).Metrics).ToArray();
+            candidates[i] = new GainCandidate(grid[i], ScoreOf(results), results);
+        });
+        return Rank(candidates);
     }
+
+    private static IReadOnlyList<GainCandidate> Rank(IReadOnlyList<GainCandidate> candidates) =>
+        [.. candidates.Select((c, i) => (c, i)).OrderBy(x => x.c.Score).ThenBy(x => x.i).Select(x => x.c)];
 }

@@ -12,17 +12,18 @@ public static class TuneReport
         ArgumentNullException.ThrowIfNull(ranked);
         ArgumentNullException.ThrowIfNull(defaults);
         var best = ranked[0];
+        var keys = best.Gains.Select(g => g.Key).ToList();
         var text = new StringBuilder();
         text.AppendLine(Invariant($"Swept {ranked.Count} gain sets × {best.Results.Count} scenarios (seed {seed}) in {elapsed.TotalSeconds:0.0} s."));
         text.AppendLine();
-        text.AppendLine("| rank | Kp | Ki | Kd | Deadband | score |");
-        text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        text.AppendLine($"| rank | {string.Join(" | ", keys)} | score |");
+        text.AppendLine($"| ---: |{string.Concat(keys.Select(_ => " ---: |"))} ---: |");
         foreach (var (c, i) in ranked.Take(5).Select((c, i) => (c, i)))
         {
-            text.AppendLine(Invariant($"| {i + 1} | {c.Kp} | {c.Ki} | {c.Kd} | {c.Deadband} | {c.Score:0.0000} |"));
+            text.AppendLine(Row(Invariant($"{i + 1}"), c));
         }
 
-        text.AppendLine(Invariant($"| defaults | {defaults.Kp} | {defaults.Ki} | {defaults.Kd} | {defaults.Deadband} | {defaults.Score:0.0000} |"));
+        text.AppendLine(Row("defaults", defaults));
         text.AppendLine();
         text.AppendLine("Best set against the library defaults, per scenario:");
         text.AppendLine();
@@ -35,22 +36,26 @@ public static class TuneReport
         }
 
         text.AppendLine();
-        text.AppendLine("Helm values (charts/robinhood, `helm upgrade` reloads them live):");
+        text.AppendLine("Helm values (charts/robinhood; `helm upgrade` reloads them live):");
         text.AppendLine();
         text.AppendLine("```yaml");
         text.AppendLine("controller:");
         text.AppendLine("  control:");
-        text.AppendLine(Invariant($"    kp: {best.Kp}"));
-        text.AppendLine(Invariant($"    ki: {best.Ki}"));
-        text.AppendLine(Invariant($"    kd: {best.Kd}"));
-        text.AppendLine(Invariant($"    deadband: {best.Deadband}"));
+        foreach (var (key, value) in best.Gains)
+        {
+            text.AppendLine(Invariant($"    {char.ToLowerInvariant(key[0])}{key[1..]}: {value}"));
+        }
+
         text.AppendLine("```");
         text.AppendLine();
-        text.AppendLine("appsettings / robinhood.json (Robinhood:Control):");
+        text.AppendLine("appsettings.json / robinhood.json (Robinhood:Control):");
         text.AppendLine();
         text.AppendLine("```json");
-        text.AppendLine(Invariant($$"""{ "Robinhood": { "Control": { "Kp": {{best.Kp}}, "Ki": {{best.Ki}}, "Kd": {{best.Kd}}, "Deadband": {{best.Deadband}} } } }"""));
+        text.AppendLine($"{{ \"Robinhood\": {{ \"Control\": {{ {string.Join(", ", best.Gains.Select(g => Invariant($"\"{g.Key}\": {g.Value}")))} }} }} }}");
         text.AppendLine("```");
         return text.ToString();
     }
+
+    private static string Row(string rank, GainCandidate c) =>
+        Invariant($"| {rank} | {string.Join(" | ", c.Gains.Select(g => Invariant($"{g.Value}")))} | {c.Score:0.0000} |");
 }
