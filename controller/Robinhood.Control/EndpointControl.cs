@@ -23,6 +23,7 @@ internal sealed class EndpointControl(string name)
     public double Integral, PreviousSignal;
     public AdaptiveFilter Signal, LogCapacity;
     public bool Changed;
+    public int Settle;
     public EndpointLoad? Pending;
 
     // Terms of the last step, for diagnostics.
@@ -38,6 +39,7 @@ internal sealed class EndpointControl(string name)
         Controlled = 1;
         Integral = 0;
         PreviousSignal = 0;
+        Settle = 0;
         Signal.Reset();
         LogCapacity.Reset();
         Pending = null;
@@ -45,14 +47,15 @@ internal sealed class EndpointControl(string name)
 
     public EndpointControlState Capture() => new(
         Name, Zone, Phase, SelfRegistered, Left, Reported, PhaseSince, WarmingSince, LastReportAt,
-        Raw, Controlled, Relative, StaleFrom, Published, Integral, PreviousSignal, Capture(Signal), Capture(LogCapacity), Pending);
+        Raw, Controlled, Relative, StaleFrom, Published, Integral, PreviousSignal, Capture(Signal), Capture(LogCapacity), Settle, Pending);
 
     public static EndpointControl Restore(EndpointControlState s) => new(s.Endpoint)
     {
         Zone = s.Zone, Phase = s.Phase, SelfRegistered = s.SelfRegistered, Left = s.Left, Reported = s.Reported,
         PhaseSince = s.PhaseSince, WarmingSince = s.WarmingSince, LastReportAt = s.LastReportAt,
         Raw = s.Raw, Controlled = s.Controlled, Relative = s.Relative, StaleFrom = s.StaleFrom, Published = s.Published,
-        Integral = s.Integral, PreviousSignal = s.PreviousSignal, Signal = Restore(s.Signal), LogCapacity = Restore(s.LogCapacity), Pending = s.Pending,
+        Integral = s.Integral, PreviousSignal = s.PreviousSignal, Signal = Restore(s.Signal), LogCapacity = Restore(s.LogCapacity), Settle = s.Settle,
+        Pending = s.Pending,
     };
 
     private static FilterState Capture(AdaptiveFilter f) => new(f.Value, f.Variance, f.IsSet);

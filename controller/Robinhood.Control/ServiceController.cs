@@ -26,6 +26,9 @@ public sealed class ServiceController
     /// <summary>Upper bound of a signal; in-flight can exceed its limit, but not without bound.</summary>
     private const double MaxSignal = 10;
 
+    /// <summary>Ticks the PID stays out after the capacity estimate jumped: the report lag, plus one.</summary>
+    private const int SettleTicks = 2;
+
     private readonly TimeProvider _time;
     private readonly Dictionary<string, EndpointControl> _byName = new(StringComparer.Ordinal);
     private readonly List<EndpointControl> _ordered = [];
@@ -292,7 +295,11 @@ public sealed class ServiceController
 
             if (load.RequestsPerSecond > 0 && signal >= MinSignalForEstimate)
             {
-                e.LogCapacity.Update(Math.Log(load.RequestsPerSecond / signal), o.CapacitySmoothing, o.ChangeThreshold);
+                var firstEstimate = !e.LogCapacity.IsSet;
+                if (e.LogCapacity.Update(Math.Log(load.RequestsPerSecond / signal), o.CapacitySmoothing, o.ChangeThreshold) && !firstEstimate)
+                {
+                    e.Settle = SettleTicks;
+                }
             }
         }
     }
@@ -374,6 +381,15 @@ public sealed class ServiceController
             }
 
             var signal = e.Signal.Value;
+            if (e.Phase == EndpointPhase.Warming && referencePhase == EndpointPhase.Active && e.Relative > 0 && e.Controlled > e.Relative)
+            {
+                // Back-calculation against windup: a warming endpoint runs below its controlled weight (the
+                // ramp holds it back), so judge the signal it would show at that weight. Background load
+                // does not scale with the share, so this overestimates: the safe side. (When the whole
+                // service warms up together, the ramp holds everyone back alike and shares are unaffected.)
+                signal *= e.Controlled / e.Relative;
+            }
+
             var error = (setpoint - signal) / setpoint;
             if (Math.Abs(error) < o.Deadband)
             {
@@ -391,8 +407,17 @@ public sealed class ServiceController
                 ? e.LogCapacity.Value - meanLogCapacity
                 : 0;
 
-            // A warming endpoint does not integrate: its traffic is held back by the ramp, not by its weight.
-            if (e.Phase == EndpointPhase.Active)
+            // Right after the capacity estimate jumped, the reports still describe the old weights
+            // (one interval of lag): the feed-forward alone answers, or P and I would answer twice.
+            var integrate = e.Settle == 0;
+            if (e.Settle > 0)
+            {
+                e.Settle--;
+                e.Proportional = 0;
+                e.Derivative = 0;
+            }
+
+            if (integrate)
             {
                 // A real change (not noise) is integrated at once with ChangeGain: the PID's answer to a step
                 // should not wait for many small integral steps.
@@ -421,10 +446,12 @@ public sealed class ServiceController
 
             var controlled = e.Raw * scale;
             var bounded = Math.Clamp(controlled, o.MinWeightRatio, o.MaxWeightRatio);
-            if (bounded != controlled && e.Phase == EndpointPhase.Active && Math.Sign(e.Error) == Math.Sign(controlled - bounded))
+            if (bounded != controlled)
             {
-                // Anti-windup: a weight at its bound does not integrate further in that direction.
-                e.Integral -= IntegralGain(o, e) * e.Error;
+                // Anti-windup by back-calculation: the integrator keeps only what the bound lets through,
+                // so the weight leaves the bound as soon as the error turns.
+                e.Integral -= Math.Log(controlled / bounded);
+                e.Raw = bounded / scale;
             }
 
             e.Controlled = bounded;
@@ -467,6 +494,7 @@ public sealed class ServiceController
     {
         foreach (var e in _ordered)
         {
+            var previous = e.Relative;
             e.Relative = e.Phase switch
             {
                 EndpointPhase.Draining => 0,
@@ -474,6 +502,12 @@ public sealed class ServiceController
                 EndpointPhase.Stale => Ease(e.StaleFrom, o.StaleWeightRatio, now - e.PhaseSince, o.StaleDecay),
                 _ => e.Signal.IsSet ? Ramp(e.Controlled, o.WarmUpStartRatio, now - e.WarmingSince, o.WarmUp) : o.WarmUpStartRatio,
             };
+
+            if (e.Phase == EndpointPhase.Warming && e.Signal.IsSet && e.Signal.Value > Setpoint && e.Relative > 0)
+            {
+                // Slow start never pushes a node that already runs hotter than the service.
+                e.Relative = Math.Min(e.Relative, previous);
+            }
         }
 
         // The bounds hold against the mean of everything published, not only of the ACTIVE endpoints.
