@@ -76,11 +76,11 @@ public sealed partial class EndpointSliceMembership(
                 }
 
                 var gone = false;
-                var response = client.DiscoveryV1.ListNamespacedEndpointSliceWithHttpMessagesAsync(
-                    ns, allowWatchBookmarks: true, labelSelector: selector, resourceVersion: resourceVersion, watch: true,
+                var events = client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(
+                    ns, allowWatchBookmarks: true, labelSelector: selector, resourceVersion: resourceVersion,
+                    onError: e => gone |= e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone },
                     cancellationToken: stoppingToken);
-                await foreach (var (type, slice) in response.WatchAsync<V1EndpointSlice, V1EndpointSliceList>(
-                    e => gone |= e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone }, stoppingToken).ConfigureAwait(false))
+                await foreach (var (type, slice) in events.ConfigureAwait(false))
                 {
                     failures = 0;
                     ControllerMetrics.MembershipEvents.WithLabels(type.ToString().ToLowerInvariant()).Inc();

@@ -18,7 +18,6 @@ public sealed partial class RedisConnection : IAsyncDisposable
     {
         _configuration = configuration.GetConnectionString("Redis") is { Length: > 0 } c ? c : null;
         _logger = logger;
-        ControllerMetrics.RedisUp.Set(0);
     }
 
     /// <summary>False when no Redis is configured: state stays in memory.</summary>
@@ -78,14 +77,14 @@ public sealed partial class RedisConnection : IAsyncDisposable
 
     private void Up()
     {
-        ControllerMetrics.RedisUp.Set(1);
+        ControllerMetrics.RedisUp.Set(_multiplexer?.IsConnected == false ? 0 : 1);
         LogConnected();
         Restored?.Invoke();
     }
 
     private void Failed(string what, Exception? exception)
     {
-        ControllerMetrics.RedisUp.Set(0);
+        ControllerMetrics.RedisUp.Set(_multiplexer?.IsConnected == true ? 1 : 0);
         ControllerMetrics.RedisErrors.WithLabels("connection").Inc();
         LogUnreachable(what, exception?.Message ?? "not connected");
     }

@@ -72,7 +72,7 @@ public sealed class SnapshotFeed(
 
     private async Task WaitForResyncAsync(CancellationToken stoppingToken)
     {
-        using var interval = time.CreateCancellationTokenSource(options.Value.ResyncInterval);
+        using var interval = new CancellationTokenSource(options.Value.ResyncInterval, time);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, interval.Token);
         try
         {

@@ -24,9 +24,18 @@ public sealed partial class StateWriter(
     {
         try
         {
+            long written = 0;
             while (!stoppingToken.IsCancellationRequested)
             {
-                await loop.NextTickAsync().WaitAsync(stoppingToken).ConfigureAwait(false);
+                // Taken before reading Ticks, so a tick in between is not missed; ticks during a slow
+                // write collapse into one write of the latest state.
+                var next = loop.NextTickAsync();
+                if (loop.Ticks == written)
+                {
+                    await next.WaitAsync(stoppingToken).ConfigureAwait(false);
+                }
+
+                written = loop.Ticks;
                 if (role.IsLeader)
                 {
                     await WriteAsync().ConfigureAwait(false);

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Robinhood.Controller.Tests.Persistence;
+
+/// <summary>A real redis-server on a free loopback port, without persistence; can be killed and started again on the same port.</summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private Process? _process;
+
+    private RedisServer(int port) => Port = port;
+
+    public int Port { get; }
+
+    /// <summary>The StackExchange.Redis configuration string (<c>ConnectionStrings:Redis</c>).</summary>
+    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var server = new RedisServer(FreePort());
+        await server.RestartAsync();
+        return server;
+    }
+
+    /// <summary>Starts redis-server (again) on the same port and waits until it answers PING.</summary>
+    public async Task RestartAsync()
+    {
+        var start = new ProcessStartInfo("redis-server")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            try
+            {
+                await using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=500");
+                await probe.GetDatabase().PingAsync();
+                return;
+            }
+            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>Kills redis-server (SIGKILL); its data is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { } p)
+        {
+            p.Kill();
+            await p.WaitForExitAsync();
+            p.Dispose();
+            _process = null;
+        }
+    }
+
+    /// <summary>A separate connection for the test's own reads.</summary>
+    public Task<ConnectionMultiplexer> ConnectAsync() => ConnectionMultiplexer.ConnectAsync(ConnectionString);
+
+    public async ValueTask DisposeAsync() => await KillAsync();
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
