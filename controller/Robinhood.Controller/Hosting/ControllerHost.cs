@@ -1,4 +1,5 @@
 using Prometheus;
+using Robinhood.Controller.Auth;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Dashboard;
 using Robinhood.Controller.Demo;
@@ -38,6 +39,7 @@ public static class ControllerHost
         builder.Services.AddKubernetesMembership(kubernetes);
         builder.Services.AddLeadership(elected: kubernetes);
         builder.Services.AddRedisState();
+        builder.Services.AddAgentAuthentication();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (builder.Configuration.GetValue<int>($"{DemoOptions.Section}:Endpoints") > 0)
         {
@@ -58,6 +60,7 @@ public static class ControllerHost
 
         // Fail at start, not at the first tick, when the control settings are invalid.
         _ = app.Services.GetRequiredService<ControlSettingsSource>();
+        app.Services.GetRequiredService<AgentAuthenticator>().Prepare();
         return app;
     }
 }

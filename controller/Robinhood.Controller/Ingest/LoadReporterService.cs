@@ -1,7 +1,9 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Robinhood.Control;
+using Robinhood.Controller.Auth;
 using Robinhood.Controller.Control;
+using Robinhood.Controller.Leadership;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Ingest;
@@ -13,6 +15,9 @@ namespace Robinhood.Controller.Ingest;
 public sealed partial class LoadReporterService(
     Fleet fleet,
     ControlSettingsSource settings,
+    AgentAuthenticator authenticator,
+    LeaderRole role,
+    ReportForwarder forwarder,
     ILogger<LoadReporterService> logger) : LoadReporter.LoadReporterBase
 {
     public override async Task Report(
@@ -27,6 +32,7 @@ public sealed partial class LoadReporterService(
         // Sequences are per stream: an agent that restarts opens a new stream and may start again.
         var lastSequence = new Dictionary<(string Service, string Endpoint), ulong>();
         var interval = Duration.FromTimeSpan(settings.Current.Interval);
+        var grant = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
         LogStreamOpened(context.Peer);
         try
         {
@@ -36,9 +42,15 @@ public sealed partial class LoadReporterService(
                 var error = ReportValidator.Validate(report)
                     ?? (lastSequence.TryGetValue(key, out var last) && report.Sequence <= last
                         ? $"sequence must be above the last accepted on this stream ({last}) (got {report.Sequence})"
-                        : null);
+                        : null)
+                    ?? grant.Check(report.Endpoint);
 
-                if (error is null)
+                if (error is null && role.Elected && !role.IsLeader)
+                {
+                    // A follower: the leader decides; its ack answers the agent.
+                    error = await forwarder.ForwardAsync(report, context.CancellationToken).ConfigureAwait(false);
+                }
+                else if (error is null)
                 {
                     fleet.Observe(report.Service, new EndpointLoad(
                         report.Endpoint,
@@ -47,6 +59,10 @@ public sealed partial class LoadReporterService(
                         report.InFlight,
                         report.MaxInFlight,
                         report.RequestsPerSecond));
+                }
+
+                if (error is null)
+                {
                     lastSequence[key] = report.Sequence;
                     ControllerMetrics.Reports.WithLabels("accepted", "").Inc();
                 }
@@ -76,7 +92,9 @@ public sealed partial class LoadReporterService(
     }
 
     /// <summary>The refused field, a bounded label value for metrics.</summary>
-    private static string Reason(string error) => error[..Math.Max(0, error.IndexOf(' ', StringComparison.Ordinal))];
+    private static string Reason(string error) => error == AgentGrant.PermissionDenied
+        ? "permission"
+        : error[..Math.Max(0, error.IndexOf(' ', StringComparison.Ordinal))];
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Report stream opened by {Peer}")]
     private partial void LogStreamOpened(string peer);
