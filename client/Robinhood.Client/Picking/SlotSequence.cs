@@ -5,8 +5,9 @@ namespace Robinhood.Client.Picking;
 /// Item i gets c_i slots in a cycle of L = Σc_i, where c_i is its weight divided by the weights'
 /// greatest common divisor (exact), or, when that cycle would exceed <see cref="MaxSlots"/>, its
 /// largest-remainder share of <see cref="MaxSlots"/> (off by less than one slot). The slots are then
-/// ordered by ideal position (k + ½) / c_i, the earliest-deadline order of stride scheduling, so every
-/// item is spread evenly over the cycle rather than sent in bursts.
+/// ordered by ideal position (k + φ_i) / c_i, the earliest-deadline order of stride scheduling, so every
+/// item is spread evenly over the cycle rather than sent in bursts. The phase φ_i = (i + ½) / n staggers
+/// items with equal counts: with one phase for all, light items would bunch up at the same point.
 /// </remarks>
 internal static class SlotSequence
 {
@@ -24,11 +25,13 @@ internal static class SlotSequence
 
         var slots = new Slot[total];
         var next = 0;
+        long n = counts.Length;
         for (var item = 0; item < counts.Length; item++)
         {
             for (var k = 0; k < counts[item]; k++)
             {
-                slots[next++] = new Slot((2 * k) + 1, 2 * counts[item], item);
+                // (k + (2i + 1) / 2n) / c_i as an exact fraction.
+                slots[next++] = new Slot((2 * n * k) + (2 * item) + 1, 2 * n * counts[item], item);
             }
         }
 
@@ -125,12 +128,12 @@ internal static class SlotSequence
     }
 
     /// <summary>The k-th slot of an item, at ideal position numerator/denominator of the cycle.</summary>
-    private readonly record struct Slot(int Numerator, int Denominator, int Item) : IComparable<Slot>
+    private readonly record struct Slot(long Numerator, long Denominator, int Item) : IComparable<Slot>
     {
         public int CompareTo(Slot other)
         {
-            // Exact rational comparison; ties go to the lower item so equal weights interleave a, b, c, a, b, c.
-            var order = ((long)Numerator * other.Denominator).CompareTo((long)other.Numerator * Denominator);
+            // Exact rational comparison (products can pass 2^63 for large services); ties go to the lower item.
+            var order = ((Int128)Numerator * other.Denominator).CompareTo((Int128)other.Numerator * Denominator);
             return order != 0 ? order : Item.CompareTo(other.Item);
         }
     }

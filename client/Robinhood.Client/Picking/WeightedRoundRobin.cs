@@ -16,7 +16,7 @@ public sealed class WeightedRoundRobin<T>
 {
     private readonly T[] _items;
     private readonly int[] _sequence;
-    private readonly Stripe[] _stripes;
+    private readonly PaddedCursor[] _stripes;
     private readonly int _stripeMask;
 
     /// <summary>Builds a picker; items with weight 0 are never picked.</summary>
@@ -41,7 +41,7 @@ public sealed class WeightedRoundRobin<T>
 
         _items = [.. items];
         var count = (int)BitOperations.RoundUpToPowerOf2((uint)(stripes > 0 ? stripes : Environment.ProcessorCount));
-        _stripes = new Stripe[count];
+        _stripes = new PaddedCursor[count];
         _stripeMask = count - 1;
         for (var i = 0; i < count; i++)
         {
@@ -74,12 +74,12 @@ public sealed class WeightedRoundRobin<T>
 
         return _sequence[current];
     }
+}
 
-    /// <summary>One cursor alone on its cache line (and the adjacent-line prefetch pair).</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 128)]
-    private struct Stripe
-    {
-        [FieldOffset(64)]
-        public int Position;
-    }
+/// <summary>One cursor alone on its cache line (and the adjacent-line prefetch pair).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct PaddedCursor
+{
+    [FieldOffset(64)]
+    public int Position;
 }
