@@ -468,22 +468,30 @@ public sealed class ServiceController
         for (var pass = 0; pass < 30; pass++)
         {
             double sum = 0;
-            var n = 0;
+            int n = 0, clamped = 0;
             foreach (var e in _ordered)
             {
                 if (selected(e))
                 {
-                    sum += Math.Clamp(value(e) * scale, o.MinWeightRatio, o.MaxWeightRatio);
+                    var v = value(e) * scale;
+                    var bounded = Math.Clamp(v, o.MinWeightRatio, o.MaxWeightRatio);
+                    clamped += bounded == v ? 0 : 1;
+                    sum += bounded;
                     n++;
                 }
             }
 
-            if (n == 0 || sum <= 0 || Math.Abs(sum - n) < 1e-9 * n)
+            if (n == 0 || sum <= 0)
             {
                 break;
             }
 
             scale *= n / sum;
+            if (clamped == 0 || Math.Abs(sum - n) < 1e-6 * n)
+            {
+                // Without clamping, one rescale is exact.
+                break;
+            }
         }
 
         return scale;

@@ -360,4 +360,62 @@ public sealed class ServiceControllerTests
         Assert.True(controller.Diagnostics[0].Error > 0);
         Assert.True(controller.Diagnostics[1].Integral < 0);
     }
+
+    [Fact]
+    public void Observe_AfterLeave_StaysDraining()
+    {
+        var controller = NewController(new ControlOptions { DrainFor = TimeSpan.FromSeconds(30) });
+        Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
+        controller.Leave("a:1");
+
+        var weights = Tick(controller, ("a:1", 0.1), ("b:1", 0.5));
+
+        Assert.Equal(EndpointPhase.Draining, Get(weights, "a:1").Phase);
+        Assert.Equal(0u, Get(weights, "a:1").Weight);
+    }
+
+    [Fact]
+    public void Join_AfterLeave_WarmsUpAgain()
+    {
+        var controller = NewController(new ControlOptions { DrainFor = TimeSpan.FromSeconds(30) });
+        Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
+        controller.Leave("a:1");
+        Tick(controller, ("b:1", 0.5));
+
+        controller.Join("a:1", "zone-c");
+        var weights = Tick(controller, ("b:1", 0.5));
+
+        Assert.Equal(EndpointPhase.Warming, Get(weights, "a:1").Phase);
+        Assert.True(Get(weights, "a:1").Weight > 0);
+    }
+
+    [Fact]
+    public void Join_ThenReports_WarmUpCountsFromFirstReport()
+    {
+        var controller = NewController(new ControlOptions { WarmUp = TimeSpan.FromSeconds(3) });
+        controller.Join("a:1", "");
+        for (var i = 0; i < 5; i++)
+        {
+            Tick(controller, ("b:1", 0.5));
+        }
+
+        var first = Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
+        Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
+        var third = Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
+
+        Assert.Equal(EndpointPhase.Warming, Get(first, "a:1").Phase);
+        Assert.Equal(EndpointPhase.Active, Get(third, "a:1").Phase);
+    }
+
+    [Fact]
+    public void Leave_UnknownEndpoint_ChangesNothing()
+    {
+        var controller = NewController();
+        Tick(controller, ("a:1", 0.5));
+
+        controller.Leave("nobody:1");
+        var weights = Tick(controller, ("a:1", 0.5));
+
+        Assert.Equal(["a:1"], weights.Endpoints.Select(e => e.Endpoint));
+    }
 }
