@@ -28,6 +28,15 @@ public sealed class ServiceControllerTests
         return controller.Tick();
     }
 
+    /// <summary>"a:1" and "b:1" reported once; then "a:1" left membership.</summary>
+    private ServiceController LeftAfterOneTick(TimeSpan drainFor)
+    {
+        var controller = NewController(new ControlOptions { DrainFor = drainFor });
+        Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
+        controller.Leave("a:1");
+        return controller;
+    }
+
     private static WeightedEndpoint Get(ServiceWeights weights, string endpoint) =>
         weights.Endpoints.Single(e => e.Endpoint == endpoint);
 
@@ -119,10 +128,7 @@ public sealed class ServiceControllerTests
     [Fact]
     public void Leave_ReportingEndpoint_DrainsWithZeroThenForgotten()
     {
-        var controller = NewController(new ControlOptions { DrainFor = TimeSpan.FromSeconds(3) });
-        Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
-
-        controller.Leave("a:1");
+        var controller = LeftAfterOneTick(TimeSpan.FromSeconds(3));
         var draining = Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
         Tick(controller, ("b:1", 0.5));
         var gone = Tick(controller, ("b:1", 0.5));
@@ -364,9 +370,7 @@ public sealed class ServiceControllerTests
     [Fact]
     public void Observe_AfterLeave_StaysDraining()
     {
-        var controller = NewController(new ControlOptions { DrainFor = TimeSpan.FromSeconds(30) });
-        Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
-        controller.Leave("a:1");
+        var controller = LeftAfterOneTick(TimeSpan.FromSeconds(30));
 
         var weights = Tick(controller, ("a:1", 0.1), ("b:1", 0.5));
 
@@ -377,9 +381,7 @@ public sealed class ServiceControllerTests
     [Fact]
     public void Join_AfterLeave_WarmsUpAgain()
     {
-        var controller = NewController(new ControlOptions { DrainFor = TimeSpan.FromSeconds(30) });
-        Tick(controller, ("a:1", 0.5), ("b:1", 0.5));
-        controller.Leave("a:1");
+        var controller = LeftAfterOneTick(TimeSpan.FromSeconds(30));
         Tick(controller, ("b:1", 0.5));
 
         controller.Join("a:1", "zone-c");
