@@ -45,6 +45,7 @@ public static class GainTuner
             [.. from kd in KdGrid
                 from db in DeadbandGrid
                 from ct in ChangeThresholdGrid
+                where kd != b.Kd || db != b.Deadband || ct != b.ChangeThreshold // already scored in stage one
                 select new ControlOptions
                 {
                     Kp = b.Kp, Ki = b.Ki, Smoothing = b.Smoothing, CapacitySmoothing = b.CapacitySmoothing,
