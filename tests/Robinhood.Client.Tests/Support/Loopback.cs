@@ -34,6 +34,8 @@ public sealed class Loopback : IAsyncDisposable
         Action<WebApplication> map)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // The proxy's appsettings.json lands in this output folder too; its Kestrel endpoint is not ours.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         Loopback? server = null;
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
