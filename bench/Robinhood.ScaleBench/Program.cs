@@ -1,1 +1,31 @@
-Console.WriteLine("todo");
+using Robinhood.ScaleBench;
+using Robinhood.ScaleBench.Cli;
+using Robinhood.ScaleBench.Hosting;
+using Robinhood.ScaleBench.Reporting;
+
+if (args.Length > 0 && args[0] == AckOnlyServer.Command)
+{
+    // The baseline server, started by the benchmark as its own process.
+    await AckOnlyServer.Build(args[1..]).RunAsync();
+    return 0;
+}
+
+ScaleOptions options;
+try
+{
+    options = ScaleOptions.Parse(args);
+}
+catch (FormatException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(ScaleOptions.Usage);
+    return 2;
+}
+
+var results = await new ScaleRun(options).RunAsync();
+var markdown = ScaleTable.ToMarkdown(results);
+Console.WriteLine(markdown);
+await File.WriteAllTextAsync(Path.Combine(options.Out, "scale.md"), markdown);
+await File.WriteAllTextAsync(Path.Combine(options.Out, "scale.json"), ScaleTable.ToJson(results));
+Console.Error.WriteLine($"wrote {Path.Combine(options.Out, "scale.md")} and scale.json");
+return 0;

@@ -1,0 +1,61 @@
+using Robinhood.ScaleBench.Ticks;
+
+namespace Robinhood.ScaleBench.Reporting;
+
+/// <summary>Everything one run measured; scale.json is this, scale.md is <see cref="ScaleTable"/> of it.</summary>
+public sealed record ScaleResults(
+    DateTimeOffset StartedAt,
+    int Cores,
+    string LoadAverageAtStart,
+    int Agents,
+    int PerService,
+    int Seconds,
+    IReadOnlyList<InProcessTickResult> InProcessTicks,
+    GaugeCost Gauges,
+    IReadOnlyList<ReportPhase> Reports,
+    IReadOnlyList<WatchPhase> Watch,
+    MemoryFigure Memory);
+
+/// <summary>
+/// One measured window of report traffic against one server. Cores are CPU time over wall time from
+/// /proc: the server process, this load generator, and the whole machine (the rest is other people's work).
+/// </summary>
+public sealed record ReportPhase(
+    string Target,
+    int Endpoints,
+    double Seconds,
+    double OfferedPerSecond,
+    double AckedPerSecond,
+    long Refused,
+    double ServerCores,
+    double GeneratorCores,
+    double MachineCores,
+    double AckP50Ms,
+    double AckP99Ms,
+    long ServerRssBytes,
+    double TickCount,
+    double TickP50Ms,
+    double TickP99Ms);
+
+/// <summary>Tick-to-last-watcher over the ticks of one window, with the controller under the largest report load.</summary>
+public sealed record WatchPhase(
+    int Watchers,
+    int Connections,
+    int Endpoints,
+    int Ticks,
+    double P50Ms,
+    double P99Ms,
+    double MaxMs,
+    double MeanWatchersReached,
+    double ServerCores,
+    double MachineCores,
+    double TickP50Ms,
+    double TickP99Ms);
+
+/// <summary>The controller's memory idle (no endpoint) and at the largest fleet, as RSS and as the managed heap (GC.GetTotalMemory via /metrics).</summary>
+public sealed record MemoryFigure(int Endpoints, long IdleRssBytes, long LoadedRssBytes, double IdleManagedBytes, double LoadedManagedBytes)
+{
+    public double RssPerEndpoint => (double)(LoadedRssBytes - IdleRssBytes) / Endpoints;
+
+    public double ManagedPerEndpoint => (LoadedManagedBytes - IdleManagedBytes) / Endpoints;
+}

@@ -1,0 +1,188 @@
+using MathNet.Numerics.Statistics;
+using Robinhood.Controller.Hosting;
+using Robinhood.ScaleBench.Cli;
+using Robinhood.ScaleBench.Hosting;
+using Robinhood.ScaleBench.Load;
+using Robinhood.ScaleBench.Scraping;
+using Robinhood.ScaleBench.Reporting;
+using Robinhood.ScaleBench.Ticks;
+using Robinhood.ScaleBench.Watch;
+
+namespace Robinhood.ScaleBench;
+
+/// <summary>
+/// One benchmark run: tick times in-process, then the same report traffic against the ack-only baseline
+/// and the real controller (each its own process), then watcher fan-out and memory on the controller.
+/// </summary>
+public sealed class ScaleRun(ScaleOptions options)
+{
+    private const string TickHistogram = "robinhood_controller_tick_duration_seconds";
+    private const string ManagedMemory = "dotnet_total_memory_bytes";
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private readonly FleetLayout _layout = new(options.PerService);
+
+    public async Task<ScaleResults> RunAsync()
+    {
+        Directory.CreateDirectory(options.Out);
+        var started = DateTimeOffset.UtcNow;
+        var loadAverage = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
+
+        var inProcess = new List<InProcessTickResult>();
+        foreach (var n in options.Endpoints)
+        {
+            Progress($"in-process ticks at {n:N0} endpoints");
+            inProcess.Add(await InProcessTicks.MeasureAsync(n, _layout, options.Seed));
+        }
+
+        Progress("cost of a labelled gauge update");
+        var gauges = GaugeCost.Measure(options.MaxEndpoints, _layout);
+
+        var reports = new List<ReportPhase>();
+        var self = typeof(ScaleRun).Assembly.Location;
+        await using (var ackOnly = await ServerProcess.StartAsync(self, [AckOnlyServer.Command], Path.Combine(options.Out, "ack-only.log")))
+        {
+            await using var agents = new AgentFleet(ackOnly.GrpcAddress, options.Agents, _layout, 0, options.Seed);
+            foreach (var n in options.Endpoints)
+            {
+                Progress($"ack-only baseline at {n:N0} endpoints");
+                reports.Add(await MeasureReportsAsync(ScaleTable.AckOnly, ackOnly, agents, n, scrapeTicks: false));
+            }
+        }
+
+        var watch = new List<WatchPhase>();
+        MemoryFigure memory;
+        string[] controllerArgs = ["--Robinhood:Control:Interval=00:00:01", "--Robinhood:Control:StartupGrace=00:00:00"];
+        await using (var controller = await ServerProcess.StartAsync(ControllerDll(), controllerArgs, Path.Combine(options.Out, "controller.log")))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(options.WarmUpSeconds));
+            var idle = controller.Sample();
+            var idleManaged = new PrometheusText(await controller.ScrapeAsync()).Value(ManagedMemory) ?? double.NaN;
+            await using var agents = new AgentFleet(controller.GrpcAddress, options.Agents, _layout, 0, options.Seed);
+            foreach (var n in options.Endpoints)
+            {
+                Progress($"controller at {n:N0} endpoints");
+                reports.Add(await MeasureReportsAsync(ScaleTable.Controller, controller, agents, n, scrapeTicks: true));
+            }
+
+            var loadedManaged = new PrometheusText(await controller.ScrapeAsync()).Value(ManagedMemory) ?? double.NaN;
+            memory = new MemoryFigure(options.MaxEndpoints, idle.RssBytes, reports[^1].ServerRssBytes, idleManaged, loadedManaged);
+
+            var services = _layout.Services(options.MaxEndpoints);
+            foreach (var watchers in new[] { 1, options.Watchers }.Distinct())
+            {
+                Progress($"controller at {options.MaxEndpoints:N0} endpoints, {watchers:N0} watchers");
+                var seconds = watchers == 1 ? Math.Max(5, options.Seconds / 2) : options.Seconds;
+                watch.Add(await MeasureWatchersAsync(controller, watchers, services, seconds));
+            }
+        }
+
+        return new ScaleResults(
+            started,
+            Environment.ProcessorCount,
+            string.Join(' ', loadAverage),
+            options.Agents,
+            options.PerService,
+            options.Seconds,
+            inProcess,
+            gauges,
+            reports,
+            watch,
+            memory);
+    }
+
+    private async Task<ReportPhase> MeasureReportsAsync(string target, ServerProcess server, AgentFleet agents, int endpoints, bool scrapeTicks)
+    {
+        agents.Endpoints = endpoints;
+        await Task.Delay(TimeSpan.FromSeconds(options.WarmUpSeconds));
+        var ticksBefore = scrapeTicks ? new PrometheusText(await server.ScrapeAsync()).Histogram(TickHistogram) : null;
+        var load0 = agents.Read();
+        var (server0, self0, machine0) = (server.Sample(), ProcessSample.Read(Environment.ProcessId), MachineSample.Read());
+        agents.BeginLatencyWindow();
+        await Task.Delay(TimeSpan.FromSeconds(options.Seconds));
+        var latencies = agents.EndLatencyWindow();
+        var (server1, self1, machine1) = (server.Sample(), ProcessSample.Read(Environment.ProcessId), MachineSample.Read());
+        var load1 = agents.Read();
+        var ticks = ticksBefore is null ? null : new PrometheusText(await server.ScrapeAsync()).Histogram(TickHistogram).Since(ticksBefore);
+        if (load1.Failure is { } failure)
+        {
+            throw new InvalidOperationException($"report traffic to {target} failed: {failure}");
+        }
+
+        var seconds = (server1.At - server0.At).TotalSeconds;
+        var phase = new ReportPhase(
+            target,
+            endpoints,
+            seconds,
+            (load1.Sent - load0.Sent) / seconds,
+            (load1.Acked - load0.Acked) / seconds,
+            load1.Refused - load0.Refused,
+            ProcessSample.Cores(server0, server1),
+            ProcessSample.Cores(self0, self1),
+            MachineSample.Cores(machine0, machine1),
+            latencies.Count > 0 ? latencies.Quantile(0.5) : double.NaN,
+            latencies.Count > 0 ? latencies.Quantile(0.99) : double.NaN,
+            server1.RssBytes,
+            ticks?.Total ?? double.NaN,
+            (ticks?.Quantile(0.5) ?? double.NaN) * 1000,
+            (ticks?.Quantile(0.99) ?? double.NaN) * 1000);
+        if (load1.FirstRefusal is { } refusal)
+        {
+            Progress($"  refused: {refusal}");
+        }
+
+        Progress($"  {phase.AckedPerSecond:N0} reports/s acked, server {phase.ServerCores:F2} cores, machine {phase.MachineCores:F2}, ack p99 {phase.AckP99Ms:F1} ms, tick p99 {phase.TickP99Ms:F2} ms");
+        return phase;
+    }
+
+    private async Task<WatchPhase> MeasureWatchersAsync(ServerProcess server, int watchers, IReadOnlyList<string> services, int seconds)
+    {
+        await using var fleet = new WatcherFleet(server.GrpcAddress, watchers, options.WatchConnections, services);
+        await fleet.AllStarted.WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(Interval);
+        var ticksBefore = new PrometheusText(await server.ScrapeAsync()).Histogram(TickHistogram);
+        var (server0, machine0) = (server.Sample(), MachineSample.Read());
+        var from = DateTimeOffset.UtcNow;
+        fleet.BeginWindow();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var until = DateTimeOffset.UtcNow;
+        var (server1, machine1) = (server.Sample(), MachineSample.Read());
+
+        // Snapshots of the last ticks in the window may still be on their way.
+        await Task.Delay(Interval);
+        var deliveries = fleet.EndWindow();
+        var ticks = new PrometheusText(await server.ScrapeAsync()).Histogram(TickHistogram).Since(ticksBefore);
+        if (fleet.Failure is { } failure)
+        {
+            throw new InvalidOperationException($"watchers failed: {failure}");
+        }
+
+        var fanOut = TickFanOut.Group(deliveries, Interval).Where(t => t.FirstComputedAt >= from && t.FirstComputedAt < until).ToList();
+        var latencies = fanOut.Select(t => t.ToLastWatcherMs).ToList();
+        var phase = new WatchPhase(
+            watchers,
+            Math.Min(options.WatchConnections, watchers),
+            options.MaxEndpoints,
+            fanOut.Count,
+            latencies.Count > 0 ? latencies.Quantile(0.5) : double.NaN,
+            latencies.Count > 0 ? latencies.Quantile(0.99) : double.NaN,
+            latencies.Count > 0 ? latencies.Maximum() : double.NaN,
+            fanOut.Count > 0 ? fanOut.Average(t => t.WatchersReached) : 0,
+            ProcessSample.Cores(server0, server1),
+            MachineSample.Cores(machine0, machine1),
+            ticks.Quantile(0.5) * 1000,
+            ticks.Quantile(0.99) * 1000);
+        Progress($"  tick→last watcher p50 {phase.P50Ms:F1} ms, p99 {phase.P99Ms:F1} ms over {phase.Ticks} ticks, {phase.MeanWatchersReached:N0} watchers reached per tick, server {phase.ServerCores:F2} cores");
+        return phase;
+    }
+
+    /// <summary>The controller build next to this benchmark (a project reference copies it with its runtimeconfig).</summary>
+    private string ControllerDll()
+    {
+        var dll = options.Controller ?? typeof(ControllerHost).Assembly.Location;
+        return File.Exists(Path.ChangeExtension(dll, ".runtimeconfig.json"))
+            ? dll
+            : throw new FileNotFoundException($"{dll} has no runtimeconfig next to it; pass --controller PATH/Robinhood.Controller.dll of a controller build");
+    }
+
+    private static void Progress(string line) => Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] {line}");
+}

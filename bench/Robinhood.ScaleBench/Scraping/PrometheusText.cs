@@ -1,0 +1,89 @@
+using System.Globalization;
+
+namespace Robinhood.ScaleBench.Scraping;
+
+/// <summary>The few series the benchmark reads from a Prometheus text exposition.</summary>
+public sealed class PrometheusText
+{
+    private readonly Dictionary<string, double> _values = new(StringComparer.Ordinal);
+
+    public PrometheusText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var space = line.LastIndexOf(' ');
+            if (space > 0 && double.TryParse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                _values[line[..space]] = value;
+            }
+        }
+    }
+
+    /// <summary>A series' value by its exact name and labels as exposed, e.g. <c>name{le="0.1"}</c>.</summary>
+    public double? Value(string series) => _values.TryGetValue(series, out var v) ? v : null;
+
+    /// <summary>A histogram's cumulative buckets, ascending by upper bound (the last is +Inf).</summary>
+    public CumulativeHistogram Histogram(string name)
+    {
+        var prefix = name + "_bucket{le=\"";
+        var buckets = _values
+            .Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(p => (Le: ParseBound(p.Key[prefix.Length..^2]), Count: p.Value))
+            .OrderBy(b => b.Le)
+            .ToList();
+        return new CumulativeHistogram([.. buckets.Select(b => b.Le)], [.. buckets.Select(b => b.Count)]);
+    }
+
+    private static double ParseBound(string le) =>
+        le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture);
+}
+
+/// <summary>Prometheus histogram buckets: upper bounds and cumulative counts.</summary>
+public sealed record CumulativeHistogram(IReadOnlyList<double> Bounds, IReadOnlyList<double> Counts)
+{
+    public double Total => Counts.Count > 0 ? Counts[^1] : 0;
+
+    /// <summary>What was observed between two scrapes of the same histogram.</summary>
+    public CumulativeHistogram Since(CumulativeHistogram earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        return this with { Counts = [.. Counts.Select((c, i) => c - (i < earlier.Counts.Count ? earlier.Counts[i] : 0))] };
+    }
+
+    /// <summary>
+    /// The q-quantile, interpolated linearly inside its bucket as PromQL's histogram_quantile does; only as
+    /// good as the buckets (here a factor of 2 apart).
+    /// </summary>
+    public double Quantile(double q)
+    {
+        if (Total <= 0)
+        {
+            return double.NaN;
+        }
+
+        var rank = q * Total;
+        for (var i = 0; i < Counts.Count; i++)
+        {
+            if (Counts[i] >= rank)
+            {
+                if (double.IsPositiveInfinity(Bounds[i]))
+                {
+                    return i > 0 ? Bounds[i - 1] : double.NaN;
+                }
+
+                var lower = i > 0 ? Bounds[i - 1] : 0;
+                var below = i > 0 ? Counts[i - 1] : 0;
+                var inBucket = Counts[i] - below;
+                return inBucket <= 0 ? Bounds[i] : lower + ((Bounds[i] - lower) * (rank - below) / inBucket);
+            }
+        }
+
+        return Bounds[^1];
+    }
+}

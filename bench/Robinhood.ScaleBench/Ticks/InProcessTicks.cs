@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using MathNet.Numerics.Statistics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Robinhood.Control;
+using Robinhood.Controller.Control;
+using Robinhood.Controller.Dashboard;
+using Robinhood.Controller.Hosting;
+using Robinhood.Controller.Leadership;
+using Robinhood.Controller.Publish;
+using Robinhood.ScaleBench.Hosting;
+using Robinhood.ScaleBench.Load;
+
+namespace Robinhood.ScaleBench.Ticks;
+
+/// <summary>
+/// Tick time measured with a stopwatch around <see cref="ControlLoop.Tick"/> in this process: the real
+/// controller host, fed the same fleet through <see cref="Fleet.Observe"/> (no gRPC) on a fake clock
+/// advanced one interval per tick, so endpoints pass warm-up as they would. Then the same ticks taken
+/// apart into the four things a tick does, to show where the time goes.
+/// </summary>
+public static class InProcessTicks
+{
+    // Past the 10 s warm-up on the fake clock, so most endpoints are under feedback control.
+    private const int WarmTicks = 12;
+    private const int MinTicks = 20;
+    private const int MaxTicks = 60;
+    private const int BreakdownTicks = 5;
+
+    /// <summary>Measured ticks stop here once <see cref="MinTicks"/> are in, to keep a run short when ticks are slow.</summary>
+    private static readonly TimeSpan MeasureFor = TimeSpan.FromSeconds(15);
+
+    public static async Task<InProcessTickResult> MeasureAsync(int endpoints, FleetLayout layout, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        string[] args =
+        [
+            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{ServerProcess.FreePort()}",
+            "--Kestrel:Endpoints:Grpc:Protocols=Http2",
+            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{ServerProcess.FreePort()}",
+            // The loop's own timer never fires in the ticks driven here.
+            "--Robinhood:Control:Interval=00:05:00",
+            "--Robinhood:Control:StartupGrace=00:00:00",
+            "--Logging:LogLevel:Default=Warning",
+            // Without Redis every tick's state write warns; the child-process controller keeps that cost, this console does not need it.
+            "--Logging:LogLevel:Robinhood.Controller.Persistence=Error",
+        ];
+        await using var app = ControllerHost.Build(args, b => b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
+        await app.StartAsync();
+        var role = app.Services.GetRequiredService<LeaderRole>();
+        for (var waited = 0; !role.IsLeader && waited < 1000; waited++)
+        {
+            await Task.Delay(10);
+        }
+
+        var fleet = app.Services.GetRequiredService<Fleet>();
+        var loop = app.Services.GetRequiredService<ControlLoop>();
+        var random = new Random(seed);
+        var observe = new List<double>();
+        var ticks = new List<double>();
+        var measuring = Stopwatch.StartNew();
+        for (var t = 0; t < WarmTicks + MaxTicks && (ticks.Count < MinTicks || measuring.Elapsed < MeasureFor); t++)
+        {
+            if (t == WarmTicks)
+            {
+                measuring.Restart();
+            }
+
+            observe.Add(Observe(fleet, endpoints, layout, random));
+            time.Advance(TimeSpan.FromSeconds(1));
+            var started = Stopwatch.GetTimestamp();
+            loop.Tick();
+            if (t >= WarmTicks)
+            {
+                ticks.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        var breakdown = Breakdown(app.Services, fleet, endpoints, layout, random, time);
+        await app.StopAsync();
+        return new InProcessTickResult(
+            endpoints,
+            ticks.Count,
+            ticks.Quantile(0.5),
+            ticks.Quantile(0.99),
+            ticks.Maximum(),
+            observe.Median() * 1000 / endpoints,
+            breakdown);
+    }
+
+    /// <summary>One report per endpoint into the fleet; returns the milliseconds it took.</summary>
+    private static double Observe(Fleet fleet, int endpoints, FleetLayout layout, Random random)
+    {
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < endpoints; i++)
+        {
+            var cpu = FleetLayout.Load(i, random);
+            fleet.Observe(layout.Service(i), new EndpointLoad(FleetLayout.Endpoint(i), "", cpu, (uint)(cpu * 0.6 * FleetLayout.MaxInFlight), FleetLayout.MaxInFlight, 200 * cpu));
+        }
+
+        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    /// <summary>What <see cref="ControlLoop.Tick"/> does per service, timed part by part; mean ms per tick.</summary>
+    private static TickBreakdown Breakdown(IServiceProvider services, Fleet fleet, int endpoints, FleetLayout layout, Random random, FakeTimeProvider time)
+    {
+        var metrics = services.GetRequiredService<TickMetrics>();
+        var view = services.GetRequiredService<FleetView>();
+        var publisher = services.GetRequiredService<SnapshotPublisher>();
+        long control = 0, export = 0, record = 0, publish = 0;
+        for (var t = 0; t < BreakdownTicks; t++)
+        {
+            Observe(fleet, endpoints, layout, random);
+            time.Advance(TimeSpan.FromSeconds(1));
+            foreach (var service in fleet.Services)
+            {
+                var a = Stopwatch.GetTimestamp();
+                var tick = fleet.Tick(service)!;
+                var b = Stopwatch.GetTimestamp();
+                metrics.Export(tick);
+                var c = Stopwatch.GetTimestamp();
+                view.Record(tick, time.GetUtcNow());
+                var d = Stopwatch.GetTimestamp();
+                publisher.Publish(tick.Weights);
+                var e = Stopwatch.GetTimestamp();
+                control += b - a;
+                export += c - b;
+                record += d - c;
+                publish += e - d;
+            }
+        }
+
+        double Ms(long stamps) => stamps * 1000.0 / Stopwatch.Frequency / BreakdownTicks;
+        return new TickBreakdown(Ms(control), Ms(export), Ms(record), Ms(publish));
+    }
+}
+
+/// <summary>Stopwatch tick times at one fleet size, and the cost of ingesting one report.</summary>
+public sealed record InProcessTickResult(
+    int Endpoints,
+    int Ticks,
+    double P50Ms,
+    double P99Ms,
+    double MaxMs,
+    double ObserveMicrosecondsPerReport,
+    TickBreakdown Breakdown);
+
+/// <summary>Mean milliseconds per tick in each part: the control step (Fleet.Tick), Prometheus gauges (TickMetrics), dashboard (FleetView), snapshot (SnapshotPublisher).</summary>
+public sealed record TickBreakdown(double ControlMs, double MetricsMs, double DashboardMs, double PublishMs);
