@@ -67,7 +67,9 @@ public sealed class ScaleRun(ScaleOptions options)
             var loadedManaged = new PrometheusText(await controller.ScrapeAsync()).Value(ManagedMemory) ?? double.NaN;
             memory = new MemoryFigure(options.MaxEndpoints, idle.RssBytes, reports[^1].ServerRssBytes, idleManaged, loadedManaged);
 
-            var services = _layout.Services(options.MaxEndpoints);
+            // Every watcher on one service: the budget is one new snapshot reaching 1,000 watchers. Spread over
+            // services, the last watcher's time would also hold the rest of the tick's control steps.
+            string[] services = [_layout.Service(0)];
             foreach (var watchers in new[] { 1, options.Watchers }.Distinct())
             {
                 Progress($"controller at {options.MaxEndpoints:N0} endpoints, {watchers:N0} watchers");
@@ -140,12 +142,12 @@ public sealed class ScaleRun(ScaleOptions options)
         await fleet.AllStarted.WaitAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(Interval);
         var ticksBefore = new PrometheusText(await server.ScrapeAsync()).Histogram(TickHistogram);
-        var (server0, machine0) = (server.Sample(), MachineSample.Read());
+        var (server0, self0, machine0) = (server.Sample(), ProcessSample.Read(Environment.ProcessId), MachineSample.Read());
         var from = DateTimeOffset.UtcNow;
         fleet.BeginWindow();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         var until = DateTimeOffset.UtcNow;
-        var (server1, machine1) = (server.Sample(), MachineSample.Read());
+        var (server1, self1, machine1) = (server.Sample(), ProcessSample.Read(Environment.ProcessId), MachineSample.Read());
 
         // Snapshots of the last ticks in the window may still be on their way.
         await Task.Delay(Interval);
@@ -162,15 +164,18 @@ public sealed class ScaleRun(ScaleOptions options)
             watchers,
             Math.Min(options.WatchConnections, watchers),
             options.MaxEndpoints,
+            (until - from).TotalSeconds,
             fanOut.Count,
             latencies.Count > 0 ? latencies.Quantile(0.5) : double.NaN,
             latencies.Count > 0 ? latencies.Quantile(0.99) : double.NaN,
             latencies.Count > 0 ? latencies.Maximum() : double.NaN,
             fanOut.Count > 0 ? fanOut.Average(t => t.WatchersReached) : 0,
             ProcessSample.Cores(server0, server1),
+            ProcessSample.Cores(self0, self1),
             MachineSample.Cores(machine0, machine1),
             ticks.Quantile(0.5) * 1000,
-            ticks.Quantile(0.99) * 1000);
+            ticks.Quantile(0.99) * 1000,
+            latencies);
         Progress($"  tick→last watcher p50 {phase.P50Ms:F1} ms, p99 {phase.P99Ms:F1} ms over {phase.Ticks} ticks, {phase.MeanWatchersReached:N0} watchers reached per tick, server {phase.ServerCores:F2} cores");
         return phase;
     }

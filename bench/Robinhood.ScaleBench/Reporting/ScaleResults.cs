@@ -42,15 +42,22 @@ public sealed record WatchPhase(
     int Watchers,
     int Connections,
     int Endpoints,
+    double Seconds,
     int Ticks,
     double P50Ms,
     double P99Ms,
     double MaxMs,
     double MeanWatchersReached,
     double ServerCores,
+    double GeneratorCores,
     double MachineCores,
     double TickP50Ms,
-    double TickP99Ms);
+    double TickP99Ms,
+    IReadOnlyList<double> PerTickMs)
+{
+    /// <summary>Snapshots the watchers received per second.</summary>
+    public double DeliveriesPerSecond => MeanWatchersReached * Ticks / Seconds;
+}
 
 /// <summary>The controller's memory idle (no endpoint) and at the largest fleet, as RSS and as the managed heap (GC.GetTotalMemory via /metrics).</summary>
 public sealed record MemoryFigure(int Endpoints, long IdleRssBytes, long LoadedRssBytes, double IdleManagedBytes, double LoadedManagedBytes)

@@ -38,6 +38,7 @@ public static class ScaleTable
                 : "";
             md.AppendLine(Inv($"| reports/s sustained (offered {c.OfferedPerSecond:N0}) | {at} | {c.AckedPerSecond:N0}{Refusals(c)} | {b?.AckedPerSecond:N0} ack-only | {Ratio(c.AckedPerSecond, b?.AckedPerSecond)} | {ingestBudget} |"));
             md.AppendLine(Inv($"| server CPU, cores | {at} | {c.ServerCores:F3} | {b?.ServerCores:F3} ack-only | {Ratio(c.ServerCores, b?.ServerCores)} | {(c.Endpoints == 10000 ? Verdict(c.ServerCores <= 1, "≤ 1 core") : "")} |"));
+            md.AppendLine(Inv($"| server CPU per report | {at} | {PerReport(c)} | {(b is null ? "" : PerReport(b))} ack-only | {Ratio(c.ServerCores / c.AckedPerSecond, b?.ServerCores / b?.AckedPerSecond)} | |"));
             md.AppendLine(Inv($"| report→ack p50 / p99 | {at} | {c.AckP50Ms:F2} / {c.AckP99Ms:F2} ms | {b?.AckP50Ms:F2} / {b?.AckP99Ms:F2} ms ack-only | {Ratio(c.AckP99Ms, b?.AckP99Ms)} (p99) | |"));
         }
 
@@ -56,14 +57,22 @@ public static class ScaleTable
             var baseline = t == inProcessSmallest ? "" : Inv($"{inProcessSmallest!.P50Ms:F2} / {inProcessSmallest.P99Ms:F2} ms at {inProcessSmallest.Endpoints:N0}");
             var ratio = t == inProcessSmallest ? "" : Ratio(t.P99Ms, inProcessSmallest!.P99Ms) + " (p99)";
             md.AppendLine(Inv($"| tick p50 / p99, stopwatch in-process ({t.Ticks} ticks) | {at} | {t.P50Ms:F2} / {t.P99Ms:F2} ms | {baseline} | {ratio} | {TickBudget(t.Endpoints, t.P99Ms)} |"));
+            var cpuBaseline = t == inProcessSmallest ? "" : Inv($"{inProcessSmallest!.CpuP50Ms:F2} / {inProcessSmallest.CpuP99Ms:F2} ms at {inProcessSmallest.Endpoints:N0}");
+            var cpuRatio = t == inProcessSmallest ? "" : Ratio(t.CpuP99Ms, inProcessSmallest!.CpuP99Ms) + " (p99)";
+            md.AppendLine(Inv($"| tick p50 / p99, thread CPU time in-process (same ticks) | {at} | {t.CpuP50Ms:F2} / {t.CpuP99Ms:F2} ms | {cpuBaseline} | {cpuRatio} | {TickBudget(t.Endpoints, t.CpuP99Ms)} |"));
         }
 
         var one = results.Watch.MinBy(w => w.Watchers);
         foreach (var w in results.Watch.Where(w => w != one))
         {
-            var at = Inv($"{w.Watchers:N0} watchers on {w.Connections} connections, {w.Endpoints:N0} endpoints reporting");
+            var at = Inv($"{w.Watchers:N0} watchers of one service on {w.Connections} connections, {w.Endpoints:N0} endpoints reporting");
             md.AppendLine(Inv($"| tick → last watcher p50 / p99 ({w.Ticks} ticks, {w.MeanWatchersReached:N0} watchers reached per tick) | {at} | {w.P50Ms:F1} / {w.P99Ms:F1} ms | {one?.P50Ms:F1} / {one?.P99Ms:F1} ms, 1 watcher | {Ratio(w.P99Ms, one?.P99Ms)} (p99) | {(w.Watchers >= 1000 ? Verdict(w.P99Ms <= 100, "≤ 100 ms") : "")} |"));
             md.AppendLine(Inv($"| server CPU with watchers, cores | {at} | {w.ServerCores:F3} | {one?.ServerCores:F3}, 1 watcher | {Ratio(w.ServerCores, one?.ServerCores)} | |"));
+            if (one is not null && w.DeliveriesPerSecond > one.DeliveriesPerSecond)
+            {
+                var perDelivery = (w.ServerCores - one.ServerCores) * 1e6 / (w.DeliveriesPerSecond - one.DeliveriesPerSecond);
+                md.AppendLine(Inv($"| server CPU per snapshot delivered (extra over 1 watcher) | {at} | {perDelivery:F1} µs | | | |"));
+            }
         }
 
         var m = results.Memory;
@@ -71,7 +80,7 @@ public static class ScaleTable
         md.AppendLine(Inv($"| memory per endpoint, managed heap | 0 → {m.Endpoints:N0} endpoints | {m.ManagedPerEndpoint / 1024:F1} KiB ({m.LoadedManagedBytes / 1048576.0:F0} MiB) | {m.IdleManagedBytes / 1048576.0:F0} MiB idle | {Ratio(m.LoadedManagedBytes, m.IdleManagedBytes)} | |"));
 
         md.AppendLine();
-        md.AppendLine("Where a tick's time goes (in-process, mean ms per tick over all services), and ingest cost without gRPC:");
+        md.AppendLine("Where a tick's time goes (in-process, mean thread CPU ms per tick, summed over services), and ingest cost without gRPC:");
         md.AppendLine();
         md.AppendLine("| endpoints | control step (Fleet.Tick) | Prometheus gauges (TickMetrics) | dashboard (FleetView) | snapshot (SnapshotPublisher) | Fleet.Observe per report |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- |");
@@ -96,13 +105,21 @@ public static class ScaleTable
 
         foreach (var w in results.Watch)
         {
-            md.AppendLine(Inv($"| controller, {w.Endpoints:N0} endpoints + {w.Watchers:N0} watchers | {w.ServerCores:F2} | | {w.MachineCores:F2} | |"));
+            md.AppendLine(Inv($"| controller, {w.Endpoints:N0} endpoints + {w.Watchers:N0} watchers | {w.ServerCores:F2} | {w.GeneratorCores:F2} | {w.MachineCores:F2} | {w.MachineCores - w.ServerCores - w.GeneratorCores:F2} |"));
+        }
+
+        foreach (var w in results.Watch)
+        {
+            md.AppendLine();
+            md.AppendLine(Inv($"Tick → last watcher per tick, {w.Watchers:N0} watchers (ms): {string.Join(", ", w.PerTickMs.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))}"));
         }
 
         return md.ToString();
     }
 
     private static string TickBudget(int endpoints, double p99) => endpoints == 10000 ? Verdict(p99 <= 10, "≤ 10 ms") : "";
+
+    private static string PerReport(ReportPhase phase) => Inv($"{phase.ServerCores * 1e6 / phase.AckedPerSecond:F1} µs");
 
     private static string Refusals(ReportPhase phase) => phase.Refused > 0 ? Inv($" ({phase.Refused:N0} REFUSED)") : "";
 

@@ -60,6 +60,7 @@ public static class InProcessTicks
         var random = new Random(seed);
         var observe = new List<double>();
         var ticks = new List<double>();
+        var cpu = new List<double>();
         var measuring = Stopwatch.StartNew();
         for (var t = 0; t < WarmTicks + MaxTicks && (ticks.Count < MinTicks || measuring.Elapsed < MeasureFor); t++)
         {
@@ -71,10 +72,12 @@ public static class InProcessTicks
             observe.Add(Observe(fleet, endpoints, layout, random));
             time.Advance(TimeSpan.FromSeconds(1));
             var started = Stopwatch.GetTimestamp();
+            var cpuStarted = ThreadCpuTime.Now();
             loop.Tick();
             if (t >= WarmTicks)
             {
                 ticks.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                cpu.Add((ThreadCpuTime.Now() - cpuStarted).TotalMilliseconds);
             }
         }
 
@@ -86,6 +89,8 @@ public static class InProcessTicks
             ticks.Quantile(0.5),
             ticks.Quantile(0.99),
             ticks.Maximum(),
+            cpu.Quantile(0.5),
+            cpu.Quantile(0.99),
             observe.Median() * 1000 / endpoints,
             breakdown);
     }
@@ -103,28 +108,28 @@ public static class InProcessTicks
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
-    /// <summary>What <see cref="ControlLoop.Tick"/> does per service, timed part by part; mean ms per tick.</summary>
+    /// <summary>What <see cref="ControlLoop.Tick"/> does per service, part by part; mean thread CPU ms per tick.</summary>
     private static TickBreakdown Breakdown(IServiceProvider services, Fleet fleet, int endpoints, FleetLayout layout, Random random, FakeTimeProvider time)
     {
         var metrics = services.GetRequiredService<TickMetrics>();
         var view = services.GetRequiredService<FleetView>();
         var publisher = services.GetRequiredService<SnapshotPublisher>();
-        long control = 0, export = 0, record = 0, publish = 0;
+        TimeSpan control = default, export = default, record = default, publish = default;
         for (var t = 0; t < BreakdownTicks; t++)
         {
             Observe(fleet, endpoints, layout, random);
             time.Advance(TimeSpan.FromSeconds(1));
             foreach (var service in fleet.Services)
             {
-                var a = Stopwatch.GetTimestamp();
+                var a = ThreadCpuTime.Now();
                 var tick = fleet.Tick(service)!;
-                var b = Stopwatch.GetTimestamp();
+                var b = ThreadCpuTime.Now();
                 metrics.Export(tick);
-                var c = Stopwatch.GetTimestamp();
+                var c = ThreadCpuTime.Now();
                 view.Record(tick, time.GetUtcNow());
-                var d = Stopwatch.GetTimestamp();
+                var d = ThreadCpuTime.Now();
                 publisher.Publish(tick.Weights);
-                var e = Stopwatch.GetTimestamp();
+                var e = ThreadCpuTime.Now();
                 control += b - a;
                 export += c - b;
                 record += d - c;
@@ -132,20 +137,22 @@ public static class InProcessTicks
             }
         }
 
-        double Ms(long stamps) => stamps * 1000.0 / Stopwatch.Frequency / BreakdownTicks;
+        double Ms(TimeSpan total) => total.TotalMilliseconds / BreakdownTicks;
         return new TickBreakdown(Ms(control), Ms(export), Ms(record), Ms(publish));
     }
 }
 
-/// <summary>Stopwatch tick times at one fleet size, and the cost of ingesting one report.</summary>
+/// <summary>Tick wall times (stopwatch) and thread CPU times at one fleet size, and the cost of ingesting one report.</summary>
 public sealed record InProcessTickResult(
     int Endpoints,
     int Ticks,
     double P50Ms,
     double P99Ms,
     double MaxMs,
+    double CpuP50Ms,
+    double CpuP99Ms,
     double ObserveMicrosecondsPerReport,
     TickBreakdown Breakdown);
 
-/// <summary>Mean milliseconds per tick in each part: the control step (Fleet.Tick), Prometheus gauges (TickMetrics), dashboard (FleetView), snapshot (SnapshotPublisher).</summary>
+/// <summary>Mean thread CPU milliseconds per tick in each part: the control step (Fleet.Tick), Prometheus gauges (TickMetrics), dashboard (FleetView), snapshot (SnapshotPublisher).</summary>
 public sealed record TickBreakdown(double ControlMs, double MetricsMs, double DashboardMs, double PublishMs);
