@@ -19,8 +19,6 @@ public sealed class LoadReportingService : BackgroundService
 
     public static readonly TimeSpan MaxInterval = TimeSpan.FromMinutes(10);
 
-    private static readonly TimeSpan CompletionTimeout = TimeSpan.FromSeconds(5);
-
     private readonly AgentOptions _options;
     private readonly ILoadSource _load;
     private readonly ReconnectBackoff _backoff;
@@ -29,6 +27,9 @@ public sealed class LoadReportingService : BackgroundService
     private readonly ILogger _logger;
     private readonly GrpcChannel _channel;
     private readonly LoadReporter.LoadReporterClient _client;
+
+    // Cancelled when the host stops waiting for a graceful shutdown (its shutdown timeout).
+    private readonly CancellationTokenSource _abandon = new();
     private TimeSpan _interval;
 
     public LoadReportingService(
@@ -60,8 +61,17 @@ public sealed class LoadReportingService : BackgroundService
         _client = new LoadReporter.LoadReporterClient(_channel);
     }
 
+    /// <summary>Stops reporting: a batch in flight still gets its acks and the stream is completed, until
+    /// <paramref name="cancellationToken"/> (the host's shutdown timeout) says to give up.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await using var abandon = cancellationToken.Register(_abandon.Cancel);
+        await base.StopAsync(cancellationToken);
+    }
+
     public override void Dispose()
     {
+        _abandon.Dispose();
         _channel.Dispose();
         base.Dispose();
     }
@@ -112,28 +122,25 @@ public sealed class LoadReportingService : BackgroundService
         // Not cancelled by stoppingToken: on shutdown the stream is completed, not torn down.
         using var call = _client.Report(headers: ReadAuthorization(), cancellationToken: CancellationToken.None);
         _logger.StreamOpened(_options.Controller);
-        while (true)
+        try
         {
-            var reports = await _load.MeasureAsync(stoppingToken);
-            var sentAt = _time.GetUtcNow();
-            if (reports.Count > 0 && !await SendAsync(call, reports, stream, stoppingToken))
+            while (true)
             {
-                return;
-            }
-
-            try
-            {
-                var delay = sentAt + _interval - _time.GetUtcNow();
-                if (delay > TimeSpan.Zero)
+                var reports = await _load.MeasureAsync(stoppingToken);
+                var sentAt = _time.GetUtcNow();
+                if (reports.Count > 0 && !await SendAsync(call, reports, stream))
                 {
-                    await Task.Delay(delay, _time, stoppingToken);
+                    return;
                 }
+
+                var delay = sentAt + _interval - _time.GetUtcNow();
+                await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _time, stoppingToken);
             }
-            catch (OperationCanceledException)
-            {
-                await CompleteAsync(call);
-                throw;
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            await CompleteAsync(call);
+            throw;
         }
     }
 
@@ -141,11 +148,10 @@ public sealed class LoadReportingService : BackgroundService
     private async Task<bool> SendAsync(
         AsyncDuplexStreamingCall<LoadReport, ReportAck> call,
         IReadOnlyList<LoadReport> reports,
-        StreamProgress stream,
-        CancellationToken stoppingToken)
+        StreamProgress stream)
     {
         using var ackTimeout = new CancellationTokenSource(_options.AckTimeout, _time);
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(ackTimeout.Token, stoppingToken);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(ackTimeout.Token, _abandon.Token);
         try
         {
             foreach (var report in reports)
@@ -171,7 +177,7 @@ public sealed class LoadReportingService : BackgroundService
             return true;
         }
         catch (Exception ex) when (ex is RpcException or OperationCanceledException
-            && ackTimeout.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+            && ackTimeout.IsCancellationRequested && !_abandon.IsCancellationRequested)
         {
             _logger.AckTimedOut(_options.AckTimeout);
             return false;
@@ -180,11 +186,10 @@ public sealed class LoadReportingService : BackgroundService
 
     private async Task CompleteAsync(AsyncDuplexStreamingCall<LoadReport, ReportAck> call)
     {
-        using var timeout = new CancellationTokenSource(CompletionTimeout, _time);
         try
         {
             await call.RequestStream.CompleteAsync();
-            while (await call.ResponseStream.MoveNext(timeout.Token))
+            while (await call.ResponseStream.MoveNext(_abandon.Token))
             {
                 Apply(call.ResponseStream.Current);
             }
@@ -193,7 +198,7 @@ public sealed class LoadReportingService : BackgroundService
         }
         catch (Exception ex) when (ex is RpcException or OperationCanceledException or InvalidOperationException)
         {
-            // The controller did not close its side in time (or the stream had already failed): disposing the call ends it.
+            // The host stopped waiting (or the stream had already failed): disposing the call ends it.
         }
     }
 

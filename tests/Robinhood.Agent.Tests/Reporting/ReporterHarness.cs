@@ -61,7 +61,9 @@ internal sealed class ReporterHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Reporter.StopAsync(CancellationToken.None);
+        // A host's shutdown timeout, so a controller that never answers cannot hold the test.
+        using var shutdownTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        await Reporter.StopAsync(shutdownTimeout.Token);
         Reporter.Dispose();
         _cgroup.Dispose();
     }
