@@ -53,11 +53,7 @@ public sealed record WatchPhase(
     double MachineCores,
     double TickP50Ms,
     double TickP99Ms,
-    IReadOnlyList<double> PerTickMs)
-{
-    /// <summary>Snapshots the watchers received per second.</summary>
-    public double DeliveriesPerSecond => MeanWatchersReached * Ticks / Seconds;
-}
+    IReadOnlyList<double> PerTickMs);
 
 /// <summary>The controller's memory idle (no endpoint) and at the largest fleet, as RSS and as the managed heap (GC.GetTotalMemory via /metrics).</summary>
 public sealed record MemoryFigure(int Endpoints, long IdleRssBytes, long LoadedRssBytes, double IdleManagedBytes, double LoadedManagedBytes)

@@ -68,11 +68,6 @@ public static class ScaleTable
             var at = Inv($"{w.Watchers:N0} watchers of one service on {w.Connections} connections, {w.Endpoints:N0} endpoints reporting");
             md.AppendLine(Inv($"| tick → last watcher p50 / p99 ({w.Ticks} ticks, {w.MeanWatchersReached:N0} watchers reached per tick) | {at} | {w.P50Ms:F1} / {w.P99Ms:F1} ms | {one?.P50Ms:F1} / {one?.P99Ms:F1} ms, 1 watcher | {Ratio(w.P99Ms, one?.P99Ms)} (p99) | {(w.Watchers >= 1000 ? Verdict(w.P99Ms <= 100, "≤ 100 ms") : "")} |"));
             md.AppendLine(Inv($"| server CPU with watchers, cores | {at} | {w.ServerCores:F3} | {one?.ServerCores:F3}, 1 watcher | {Ratio(w.ServerCores, one?.ServerCores)} | |"));
-            if (one is not null && w.DeliveriesPerSecond > one.DeliveriesPerSecond)
-            {
-                var perDelivery = (w.ServerCores - one.ServerCores) * 1e6 / (w.DeliveriesPerSecond - one.DeliveriesPerSecond);
-                md.AppendLine(Inv($"| server CPU per snapshot delivered (extra over 1 watcher) | {at} | {perDelivery:F1} µs | | | |"));
-            }
         }
 
         var m = results.Memory;
