@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Robinhood.Controller.Tests.Hosting;
+
+namespace Robinhood.Controller.Tests.Dashboard;
+
+/// <summary>
+/// The live dashboard page in headless Chromium (Debian's chromium driven by playwright-core,
+/// tests/browser/dashboard.test.mjs) against the real host with the demo fleet reporting over gRPC.
+/// Missing chromium, node or npm fails the test saying what to install: it never skips.
+/// </summary>
+public sealed class DashboardBrowserTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private static readonly TimeSpan NodeTimeout = TimeSpan.FromMinutes(4);
+    private static readonly string Root = FindRoot();
+    private static readonly string BrowserTests = Path.Combine(Root, "tests", "browser");
+
+    // `npm ci` once per test run: it wipes and reinstalls node_modules.
+    private static readonly Lazy<Task<ProcessResult>> NpmCi = new(() =>
+        RunAsync("npm", ["ci", "--no-audit", "--no-fund"], BrowserTests, new Dictionary<string, string>()));
+
+    [Fact]
+    public async Task Dashboard_FleetReporting_ShowsEndpointsConvergingInChromium()
+    {
+        var chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? Chromium;
+        Assert.True(File.Exists(chromium),
+            $"{chromium} not found: the dashboard browser test needs Debian's chromium (as root: apt-get install -y chromium, or set CHROMIUM_PATH)");
+        Assert.True(OnPath("node") && OnPath("npm"), "node and npm are needed for tests/browser (apt-get install -y nodejs npm)");
+
+        var install = await NpmCi.Value;
+        Assert.True(install.ExitCode == 0, $"npm ci in tests/browser failed: {install}");
+
+        await using var controller = await RunningController.StartAsync(null,
+            "--Robinhood:Demo:Endpoints=12",
+            "--Robinhood:Control:Interval=00:00:00.100",
+            "--Robinhood:Control:WarmUp=00:00:01");
+        var screenshot = Path.Combine(Root, "docs", "dashboard.png");
+        var started = DateTime.UtcNow;
+
+        var run = await RunAsync("node", ["--test", "--test-reporter=tap", Path.Combine("tests", "browser", "dashboard.test.mjs")], Root, new Dictionary<string, string>
+        {
+            ["ROBINHOOD_DASHBOARD_URL"] = new Uri(controller.Http.BaseAddress!, "/dashboard").ToString(),
+            ["ROBINHOOD_SERVICE"] = "demo",
+            ["ROBINHOOD_MIN_ENDPOINTS"] = "12",
+            ["ROBINHOOD_SCREENSHOT"] = screenshot,
+            ["CHROMIUM_PATH"] = chromium,
+        });
+
+        Assert.True(run.ExitCode == 0, $"the browser test failed: {run}");
+        Assert.Contains("# pass 3", run.Output, StringComparison.Ordinal);
+        Assert.Contains("# fail 0", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not ok", run.Output, StringComparison.Ordinal);
+        var png = new FileInfo(screenshot);
+        Assert.True(png.Exists && png.LastWriteTimeUtc >= started.AddSeconds(-1), $"no fresh screenshot at {screenshot}");
+        Assert.True(png.Length > 10_000, $"screenshot of {png.Length} bytes");
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(screenshot)[..4]);
+    }
+
+    private static bool OnPath(string command) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, command)));
+
+    /// <summary>The checkout: the nearest folder above the test binaries holding Robinhood.sln.</summary>
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Robinhood.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException($"No Robinhood.sln above {AppContext.BaseDirectory}");
+    }
+
+    private static async Task<ProcessResult> RunAsync(string fileName, string[] args, string directory, Dictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = directory,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(NodeTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{fileName} {string.Join(' ', args)} ran longer than {NodeTimeout}: {await output}{await error}");
+        }
+
+        return new ProcessResult(process.ExitCode, await output, await error);
+    }
+
+    private sealed record ProcessResult(int ExitCode, string Output, string Error)
+    {
+        public override string ToString() => $"exit {ExitCode}\n{Error}\n{Output}";
+    }
+}
