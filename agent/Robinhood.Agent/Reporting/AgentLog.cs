@@ -6,11 +6,17 @@ internal static partial class AgentLog
     [LoggerMessage(1, LogLevel.Information, "Endpoint {Endpoint} measures CPU from {CpuSource}")]
     public static partial void CpuSourceSelected(this ILogger logger, string endpoint, string cpuSource);
 
-    [LoggerMessage(2, LogLevel.Information, "Report stream to {Controller} opened")]
-    public static partial void StreamOpened(this ILogger logger, string controller);
+    [LoggerMessage(2, LogLevel.Debug, "Opening a report stream to {Controller}")]
+    public static partial void StreamOpening(this ILogger logger, string controller);
 
     [LoggerMessage(3, LogLevel.Warning, "Report stream to {Controller} failed")]
     public static partial void StreamFailed(this ILogger logger, Exception exception, string controller);
+
+    [LoggerMessage(11, LogLevel.Warning, "Report stream to {Controller} failed: {StatusCode} {Detail}")]
+    public static partial void StreamFailedWithStatus(this ILogger logger, string controller, Grpc.Core.StatusCode statusCode, string detail);
+
+    [LoggerMessage(12, LogLevel.Information, "Controller {Controller} acknowledges reports")]
+    public static partial void StreamHealthy(this ILogger logger, string controller);
 
     [LoggerMessage(4, LogLevel.Information, "Controller {Controller} ended the report stream")]
     public static partial void StreamEnded(this ILogger logger, string controller);

@@ -89,6 +89,11 @@ public sealed class LoadReportingService : BackgroundService
             {
                 return;
             }
+            catch (RpcException ex)
+            {
+                // The usual way a controller goes away: the status says enough, the stack trace nothing.
+                _logger.StreamFailedWithStatus(_options.Controller, ex.StatusCode, ex.Status.Detail);
+            }
             catch (Exception ex)
             {
                 _logger.StreamFailed(ex, _options.Controller);
@@ -121,7 +126,7 @@ public sealed class LoadReportingService : BackgroundService
     {
         // Not cancelled by stoppingToken: on shutdown the stream is completed, not torn down.
         using var call = _client.Report(headers: ReadAuthorization(), cancellationToken: CancellationToken.None);
-        _logger.StreamOpened(_options.Controller);
+        _logger.StreamOpening(_options.Controller);
         try
         {
             while (true)
@@ -170,8 +175,12 @@ public sealed class LoadReportingService : BackgroundService
                 }
 
                 Apply(call.ResponseStream.Current);
-                stream.Acknowledged = true;
-                _metrics.Connected.Set(1);
+                if (!stream.Acknowledged)
+                {
+                    stream.Acknowledged = true;
+                    _metrics.Connected.Set(1);
+                    _logger.StreamHealthy(_options.Controller);
+                }
             }
 
             return true;
