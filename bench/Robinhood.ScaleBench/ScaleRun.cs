@@ -3,8 +3,8 @@ using Robinhood.Controller.Hosting;
 using Robinhood.ScaleBench.Cli;
 using Robinhood.ScaleBench.Hosting;
 using Robinhood.ScaleBench.Load;
-using Robinhood.ScaleBench.Scraping;
 using Robinhood.ScaleBench.Reporting;
+using Robinhood.ScaleBench.Scraping;
 using Robinhood.ScaleBench.Ticks;
 using Robinhood.ScaleBench.Watch;
 
@@ -17,6 +17,7 @@ namespace Robinhood.ScaleBench;
 public sealed class ScaleRun(ScaleOptions options)
 {
     private const string TickHistogram = "robinhood_controller_tick_duration_seconds";
+    private const string PushHistogram = "robinhood_controller_push_latency_seconds";
     private const string ManagedMemory = "dotnet_total_memory_bytes";
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private readonly FleetLayout _layout = new(options.PerService);
@@ -141,7 +142,8 @@ public sealed class ScaleRun(ScaleOptions options)
         await using var fleet = new WatcherFleet(server.GrpcAddress, watchers, options.WatchConnections, services);
         await fleet.AllStarted.WaitAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(Interval);
-        var ticksBefore = new PrometheusText(await server.ScrapeAsync()).Histogram(TickHistogram);
+        var before = new PrometheusText(await server.ScrapeAsync());
+        var (ticksBefore, pushBefore) = (before.Histogram(TickHistogram), before.Histogram(PushHistogram));
         var (server0, self0, machine0) = (server.Sample(), ProcessSample.Read(Environment.ProcessId), MachineSample.Read());
         var from = DateTimeOffset.UtcNow;
         fleet.BeginWindow();
@@ -152,7 +154,8 @@ public sealed class ScaleRun(ScaleOptions options)
         // Snapshots of the last ticks in the window may still be on their way.
         await Task.Delay(Interval);
         var deliveries = fleet.EndWindow();
-        var ticks = new PrometheusText(await server.ScrapeAsync()).Histogram(TickHistogram).Since(ticksBefore);
+        var after = new PrometheusText(await server.ScrapeAsync());
+        var (ticks, pushes) = (after.Histogram(TickHistogram).Since(ticksBefore), after.Histogram(PushHistogram).Since(pushBefore));
         if (fleet.Failure is { } failure)
         {
             throw new InvalidOperationException($"watchers failed: {failure}");
@@ -175,6 +178,8 @@ public sealed class ScaleRun(ScaleOptions options)
             MachineSample.Cores(machine0, machine1),
             ticks.Quantile(0.5) * 1000,
             ticks.Quantile(0.99) * 1000,
+            pushes.Quantile(0.5) * 1000,
+            pushes.Quantile(0.99) * 1000,
             latencies);
         Progress($"  tick→last watcher p50 {phase.P50Ms:F1} ms, p99 {phase.P99Ms:F1} ms over {phase.Ticks} ticks, {phase.MeanWatchersReached:N0} watchers reached per tick, server {phase.ServerCores:F2} cores");
         return phase;

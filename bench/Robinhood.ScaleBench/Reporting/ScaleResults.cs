@@ -37,7 +37,11 @@ public sealed record ReportPhase(
     double TickP50Ms,
     double TickP99Ms);
 
-/// <summary>Tick-to-last-watcher over the ticks of one window, with the controller under the largest report load.</summary>
+/// <summary>
+/// Tick-to-last-watcher over the ticks of one window, with the controller under the largest report load;
+/// with the controller's own view (robinhood_controller_push_latency_seconds: computed_at to each write
+/// handed to the stream) to tell the server's share from the receiving side's.
+/// </summary>
 public sealed record WatchPhase(
     int Watchers,
     int Connections,
@@ -53,6 +57,8 @@ public sealed record WatchPhase(
     double MachineCores,
     double TickP50Ms,
     double TickP99Ms,
+    double ServerPushP50Ms,
+    double ServerPushP99Ms,
     IReadOnlyList<double> PerTickMs);
 
 /// <summary>The controller's memory idle (no endpoint) and at the largest fleet, as RSS and as the managed heap (GC.GetTotalMemory via /metrics).</summary>

@@ -67,6 +67,7 @@ public static class ScaleTable
         {
             var at = Inv($"{w.Watchers:N0} watchers of one service on {w.Connections} connections, {w.Endpoints:N0} endpoints reporting");
             md.AppendLine(Inv($"| tick → last watcher p50 / p99 ({w.Ticks} ticks, {w.MeanWatchersReached:N0} watchers reached per tick) | {at} | {w.P50Ms:F1} / {w.P99Ms:F1} ms | {one?.P50Ms:F1} / {one?.P99Ms:F1} ms, 1 watcher | {Ratio(w.P99Ms, one?.P99Ms)} (p99) | {(w.Watchers >= 1000 ? Verdict(w.P99Ms <= 100, "≤ 100 ms") : "")} |"));
+            md.AppendLine(Inv($"| controller's push latency p50 / p99 (computed_at → write handed to the stream, its histogram) | {at} | {w.ServerPushP50Ms:F1} / {w.ServerPushP99Ms:F1} ms | {one?.ServerPushP50Ms:F1} / {one?.ServerPushP99Ms:F1} ms, 1 watcher | {Ratio(w.ServerPushP99Ms, one?.ServerPushP99Ms)} (p99) | |"));
             md.AppendLine(Inv($"| server CPU with watchers, cores | {at} | {w.ServerCores:F3} | {one?.ServerCores:F3}, 1 watcher | {Ratio(w.ServerCores, one?.ServerCores)} | |"));
         }
 
