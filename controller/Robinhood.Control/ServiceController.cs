@@ -10,18 +10,21 @@ namespace Robinhood.Control;
 /// </summary>
 /// <remarks>
 /// Weight of an endpoint = exp(feed-forward + P + I + D), where the feed-forward is the log of
-/// its capacity estimate (requests_per_second / signal, as gRFC A58) relative to the fleet and
+/// its capacity estimate (requests_per_second / CPU, as gRFC A58) relative to the fleet and
 /// the PID works on the relative error (setpoint − signal) / setpoint. The estimate lands near
-/// balance in one step; the PID removes what it gets wrong (a stalled node whose CPU falls while
-/// its in-flight requests pile up). Without requests_per_second the PID alone controls.
+/// balance in one step; the PID removes what it gets wrong (background load, a stalled node whose
+/// CPU falls while its in-flight requests pile up). Without requests_per_second the PID alone controls.
+/// The estimate uses CPU, never the in-flight part of the signal: near saturation in-flight grows
+/// like 1/(1 − ρ), so qps / in-flight collapses by several times for a few % more load and the
+/// feed-forward then drives a limit cycle; in-flight acts through the PID only, where the gains bound it.
 /// </remarks>
 public sealed class ServiceController
 {
     /// <summary>Mean published weight over weighted endpoints (0.1% resolution).</summary>
     public const double MeanWeight = 1000;
 
-    /// <summary>Below this signal a capacity estimate (qps / signal) is mostly noise.</summary>
-    private const double MinSignalForEstimate = 0.01;
+    /// <summary>Below this CPU a capacity estimate (qps / CPU) is mostly noise.</summary>
+    private const double MinCpuForEstimate = 0.01;
 
     /// <summary>Upper bound of a signal; in-flight can exceed its limit, but not without bound.</summary>
     private const double MaxSignal = 10;
@@ -293,10 +296,12 @@ public sealed class ServiceController
                 e.PreviousSignal = e.Signal.Value;
             }
 
-            if (load.RequestsPerSecond > 0 && signal >= MinSignalForEstimate)
+            // Capacity from CPU, which is close to linear in load (see the remarks on the type).
+            var cpu = load.CpuUtilization;
+            if (load.RequestsPerSecond > 0 && cpu >= MinCpuForEstimate)
             {
                 var firstEstimate = !e.LogCapacity.IsSet;
-                if (e.LogCapacity.Update(Math.Log(load.RequestsPerSecond / signal), o.CapacitySmoothing, o.ChangeThreshold) && !firstEstimate)
+                if (e.LogCapacity.Update(Math.Log(load.RequestsPerSecond / cpu), o.CapacitySmoothing, o.ChangeThreshold) && !firstEstimate)
                 {
                     e.Settle = SettleTicks;
                 }
@@ -448,9 +453,14 @@ public sealed class ServiceController
             var bounded = Math.Clamp(controlled, o.MinWeightRatio, o.MaxWeightRatio);
             if (bounded != controlled)
             {
-                // Anti-windup by back-calculation: the integrator keeps only what the bound lets through,
-                // so the weight leaves the bound as soon as the error turns.
-                e.Integral -= Math.Log(controlled / bounded);
+                // Anti-windup by back-calculation: the integrator gives back what the bound cuts off, so the
+                // weight leaves the bound as soon as the error turns. It gives back only its own share: when
+                // the feed-forward drove the weight into the bound, pushing the integrator the other way
+                // would leave it wound up once the estimate recovers (a start-up overload did exactly that).
+                var excess = Math.Log(controlled / bounded);
+                e.Integral -= excess > 0
+                    ? Math.Min(excess, Math.Max(0, e.Integral))
+                    : Math.Max(excess, Math.Min(0, e.Integral));
                 e.Raw = bounded / scale;
             }
 

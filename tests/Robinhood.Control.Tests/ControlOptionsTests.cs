@@ -5,9 +5,12 @@ public sealed class ControlOptionsTests
     public static TheoryData<Action<ControlOptions>, string, string> BadValues => new()
     {
         { o => o.Signal = (SignalMode)42, "Signal", "must be one of" },
-        { o => o.Kp = -1, "Kp", "in [0, 10]" },
+        { o => o.Kp = -1, "Kp", "in [0, 0.6]" },
+        { o => o.Kp = 1, "Kp", "in [0, 0.6]" },
         { o => o.Ki = double.NaN, "Ki", "finite" },
-        { o => o.Kd = 11, "Kd", "in [0, 10]" },
+        { o => o.Ki = 0.8, "Ki", "in [0, 0.7]" },
+        { o => (o.Kp, o.Ki) = (0.5, 0.5), "Ki", "Kp + Ki at most 0.8" },
+        { o => o.Kd = 0.3, "Kd", "in [0, 0.2]" },
         { o => o.Deadband = 0.5, "Deadband", "in [0, 0.5)" },
         { o => o.MinWeightRatio = 0, "MinWeightRatio", "in (0, 1]" },
         { o => o.MaxWeightRatio = 0.5, "MaxWeightRatio", "in [1, 100]" },

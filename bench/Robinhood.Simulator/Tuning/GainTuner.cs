@@ -11,13 +11,15 @@ namespace Robinhood.Simulator.Tuning;
 /// </summary>
 public static class GainTuner
 {
-    public static IReadOnlyList<double> KpGrid { get; } = [0.15, 0.3, 0.5, 0.7, 0.85];
+    // The grids span the whole range ControlOptions.Validate accepts as stable (Kp ≤ 0.6, Ki ≤ 0.7,
+    // Kp + Ki ≤ 0.8), so the best set is not an artefact of a grid edge; invalid sets are skipped.
+    public static IReadOnlyList<double> KpGrid { get; } = [0.05, 0.15, 0.3, 0.45, 0.6];
 
-    public static IReadOnlyList<double> KiGrid { get; } = [0.02, 0.05, 0.1, 0.2];
+    public static IReadOnlyList<double> KiGrid { get; } = [0.05, 0.1, 0.2, 0.35, 0.5];
 
-    public static IReadOnlyList<double> SmoothingGrid { get; } = [0.15, 0.3, 0.6, 1];
+    public static IReadOnlyList<double> SmoothingGrid { get; } = [0.3, 0.6, 1];
 
-    public static IReadOnlyList<double> CapacitySmoothingGrid { get; } = [0.02, 0.05, 0.2];
+    public static IReadOnlyList<double> CapacitySmoothingGrid { get; } = [0.05, 0.1, 0.2, 0.35, 0.5];
 
     public static IReadOnlyList<double> KdGrid { get; } = [0, 0.05, 0.2];
 
@@ -37,7 +39,9 @@ public static class GainTuner
                 from ki in KiGrid
                 from sm in SmoothingGrid
                 from cs in CapacitySmoothingGrid
-                select new ControlOptions { Kp = kp, Ki = ki, Smoothing = sm, CapacitySmoothing = cs }],
+                let o = new ControlOptions { Kp = kp, Ki = ki, Smoothing = sm, CapacitySmoothing = cs }
+                where o.Validate().Count == 0
+                select o],
             seed,
             scenarios);
         var b = loop[0].Options;

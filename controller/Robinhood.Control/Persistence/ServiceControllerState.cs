@@ -25,7 +25,7 @@ public sealed record ServiceControllerState
 /// <param name="Controlled">Controlled weight relative to the mean of the ACTIVE endpoints.</param>
 /// <param name="Relative">Weight before integer scaling, relative to the mean of the ACTIVE endpoints.</param>
 /// <param name="StaleFrom">The relative weight it had when it went STALE, eased from there.</param>
-/// <param name="LogCapacity">Filter over log(requests_per_second / signal).</param>
+/// <param name="LogCapacity">Filter over log(requests_per_second / CPU).</param>
 /// <param name="Settle">Ticks the PID still stays out after the capacity estimate jumped.</param>
 /// <param name="Pending">The latest report not yet consumed by a tick, if any.</param>
 public sealed record EndpointControlState(

@@ -9,13 +9,7 @@ public class RobinhoodTargetTests
 {
     private const int Seed = 42;
 
-    /// <summary>Why the two headline targets are skipped: measured against control library 40ba4fb, seed 42.</summary>
-    private const string MissedTargets =
-        "Not met by the control library yet (40ba4fb, default gains, seed 42): steady 1.0216 (target <= 1.02; a58-wrr 1.0187), " +
-        "step 1.0257 vs a58-wrr 1.0234, io-stall 1.0434 vs a58-wrr 1.039 (join holds: 1.0318 vs 1.0972). " +
-        "Without background-load drift robinhood reaches 1.005 vs a58-wrr 1.013; see bench/README.md.";
-
-    [Fact(Skip = MissedTargets)]
+    [Fact]
     public void Robinhood_Steady_MaxOverAverageAtMostOnePointZeroTwo()
     {
         var r = SimulationRun.Execute(ScenarioCatalog.Find("steady")!, "robinhood", Seed).Metrics;
@@ -23,7 +17,7 @@ public class RobinhoodTargetTests
         Assert.True(r.MaxAvg <= 1.02, $"robinhood steady max/avg {r.MaxAvg}");
     }
 
-    [Theory(Skip = MissedTargets)]
+    [Theory]
     [InlineData("steady")]
     [InlineData("step")]
     [InlineData("io-stall")]

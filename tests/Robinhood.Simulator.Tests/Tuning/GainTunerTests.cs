@@ -24,12 +24,12 @@ public class GainTunerTests
     {
         var steady = new[] { ScenarioCatalog.Find("steady")! };
         var defaults = GainTuner.Defaults(42, steady);
-        var better = defaults with { Options = new() { Kp = 0.7, Ki = 0.05 }, Score = defaults.Score - 0.01 };
+        var better = defaults with { Options = new() { Kp = 0.5, Ki = 0.05 }, Score = defaults.Score - 0.01 };
 
         var text = TuneReport.Render([better, defaults], defaults, 42, TimeSpan.FromSeconds(1));
 
-        Assert.Contains("controller:\n  control:\n    kp: 0.7\n    ki: 0.05\n", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
-        Assert.Contains("\"Robinhood\": { \"Control\": { \"Kp\": 0.7, \"Ki\": 0.05,", text, StringComparison.Ordinal);
+        Assert.Contains("controller:\n  control:\n    kp: 0.5\n    ki: 0.05\n", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("\"Robinhood\": { \"Control\": { \"Kp\": 0.5, \"Ki\": 0.05,", text, StringComparison.Ordinal);
         Assert.Contains("| steady |", text, StringComparison.Ordinal);
     }
 }
