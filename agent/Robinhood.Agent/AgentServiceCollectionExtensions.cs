@@ -28,7 +28,8 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<InFlightCounter>();
         services.TryAddSingleton<AgentMetrics>();
-        services.AddHttpClient(nameof(HttpInFlightSource));
+        // A local application that cannot answer within a report interval or two is better skipped than waited on.
+        services.AddHttpClient(nameof(HttpInFlightSource), http => http.Timeout = TimeSpan.FromSeconds(2));
         services.TryAddSingleton<IInFlightSource>(provider =>
         {
             var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
