@@ -1,1 +1,3 @@
-Console.WriteLine("todo");
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Robinhood.Agent;
+using Robinhood.Agent.Measurement;
+using Robinhood.Client.Tests.Support;
+using Robinhood.Controller.Hosting;
+using Robinhood.Proxy;
+using Robinhood.V1;
+
+namespace Robinhood.Client.Tests.EndToEnd;
+
+/// <summary>
+/// The whole loop, every part real: four HTTP backends whose capacity differs 4×, each with an embedded agent
+/// reporting what its requests cost, the controller host, and Robinhood.Proxy carrying the traffic.
+/// </summary>
+public sealed class ClosedLoopTests
+{
+    private const string Service = "shop";
+    private static readonly double[] Capacities = [50, 100, 150, 200];
+
+    [Fact]
+    public async Task Proxy_FourBackendsOfFourfoldCapacity_LoopBringsMaxOverAvgUtilizationTo110()
+    {
+        await using var controller = ControllerHost.Build(
+        [
+            "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
+            "--Kestrel:Endpoints:Grpc:Protocols=Http2",
+            "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
+            "--Kestrel:Endpoints:Http:Protocols=Http1",
+            "--Robinhood:Control:Interval=00:00:00.250",
+            "--Robinhood:Control:WarmUp=00:00:01",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await controller.StartAsync();
+        var controllerGrpc = await Http2OnlyAddressAsync(controller);
+
+        var backends = new List<CostedBackend>();
+        for (var i = 0; i < Capacities.Length; i++)
+        {
+            backends.Add(await CostedBackend.StartAsync($"b{i}", Capacities[i], controllerGrpc));
+        }
+
+        await using var proxy = ProxyApp.Build(
+        [
+            $"--Robinhood:Controller={controllerGrpc}",
+            $"--Robinhood:Proxy:DefaultService={Service}",
+            "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
+            "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
+            "--Kestrel:Endpoints:Grpc:Protocols=Http2",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await proxy.StartAsync();
+        var proxyAddress = await Http1AddressAsync(proxy);
+
+        try
+        {
+            using var http = new HttpClient();
+            await ClientHost.WaitUntilAsync(
+                () => http.GetAsync(new Uri(proxyAddress, "/buy")).GetAwaiter().GetResult().IsSuccessStatusCode,
+                "the proxy to learn the backends from the controller",
+                timeoutMs: 15_000);
+            var failures = 0;
+            // 250 req/s against 500 req/s of capacity: average utilization 0.5; round robin would put b0 at 1.25.
+            var run = Task.Run(async () =>
+            {
+                var tick = TimeSpan.FromMilliseconds(20);
+                var end = DateTime.UtcNow.AddSeconds(18);
+                var pending = new List<Task>();
+                while (DateTime.UtcNow < end)
+                {
+                    for (var i = 0; i < 5; i++)
+                    {
+                        pending.Add(Send(http, proxyAddress, () => Interlocked.Increment(ref failures)));
+                    }
+
+                    await Task.Delay(tick);
+                }
+
+                await Task.WhenAll(pending);
+            });
+
+            await Task.Delay(TimeSpan.FromSeconds(14));
+            var before = backends.Select(b => b.Served).ToArray();
+            var window = TimeSpan.FromSeconds(3);
+            await Task.Delay(window);
+            var utilization = backends.Select((b, i) => (b.Served - before[i]) / window.TotalSeconds / Capacities[i]).ToArray();
+            await run;
+
+            var ratio = utilization.Max() / utilization.Average();
+            Assert.True(failures == 0, $"{failures} failed requests; max/avg {ratio:F3}");
+            Assert.True(ratio <= 1.10, $"max/avg utilization {ratio:F3} (utilization {string.Join(", ", utilization.Select(u => u.ToString("F2")))})");
+        }
+        finally
+        {
+            foreach (var backend in backends)
+            {
+                await backend.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task Send(HttpClient http, Uri proxy, Action failed)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(proxy, "/buy"));
+            if (!response.IsSuccessStatusCode)
+            {
+                failed();
+            }
+        }
+        catch (HttpRequestException)
+        {
+            failed();
+        }
+    }
+
+    private static async Task<Uri> Http2OnlyAddressAsync(WebApplication app)
+    {
+        var addresses = Addresses(app);
+        using var http = new HttpClient();
+        foreach (var address in addresses)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(address, "/healthz"));
+                if (!response.IsSuccessStatusCode)
+                {
+                    return address;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                return address;
+            }
+        }
+
+        throw new InvalidOperationException("no HTTP/2-only endpoint");
+    }
+
+    private static async Task<Uri> Http1AddressAsync(WebApplication app)
+    {
+        var http2 = await Http2OnlyAddressAsync(app);
+        return Addresses(app).Single(a => a != http2);
+    }
+
+    private static List<Uri> Addresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+
+    /// <summary>A backend that serves requests and, through the embedded agent, reports their cost against its capacity.</summary>
+    private sealed class CostedBackend : ILoadSource, IAsyncDisposable
+    {
+        private readonly string _endpoint;
+        private readonly double _capacity;
+        private readonly ConcurrentQueue<long> _recent = new();
+        private WebApplication _app = null!;
+        private int _served;
+
+        private CostedBackend(string endpoint, double capacity)
+        {
+            _endpoint = endpoint;
+            _capacity = capacity;
+        }
+
+        public int Served => Volatile.Read(ref _served);
+
+        public static async Task<CostedBackend> StartAsync(string name, double capacity, Uri controller)
+        {
+            var port = FreePort();
+            var backend = new CostedBackend($"127.0.0.1:{port}", capacity);
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}",
+                ["Robinhood:Controller"] = controller.ToString(),
+                ["Robinhood:Agent:Service"] = Service,
+                ["Robinhood:Agent:Endpoint"] = backend._endpoint,
+                ["Robinhood:Agent:ReportInterval"] = "00:00:00.250",
+                ["Robinhood:Agent:ReconnectInitialDelay"] = "00:00:00.100",
+            });
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton<ILoadSource>(backend);
+            builder.Services.AddRobinhoodAgent(builder.Configuration);
+            var app = builder.Build();
+            app.UseRobinhoodInFlight();
+            app.Run(context =>
+            {
+                Interlocked.Increment(ref backend._served);
+                backend._recent.Enqueue(Environment.TickCount64);
+                return context.Response.WriteAsync(name);
+            });
+            backend._app = app;
+            await app.StartAsync();
+            return backend;
+        }
+
+        /// <summary>Utilization = requests served in the last second / capacity per second.</summary>
+        public ValueTask<IReadOnlyList<LoadReport>> MeasureAsync(CancellationToken cancellationToken)
+        {
+            var now = Environment.TickCount64;
+            while (_recent.TryPeek(out var at) && now - at > 1000)
+            {
+                _recent.TryDequeue(out _);
+            }
+
+            var rate = (double)_recent.Count;
+            IReadOnlyList<LoadReport> reports =
+            [
+                new LoadReport
+                {
+                    Service = Service,
+                    Endpoint = _endpoint,
+                    CpuUtilization = Math.Min(1, rate / _capacity),
+                    RequestsPerSecond = rate,
+                },
+            ];
+            return ValueTask.FromResult(reports);
+        }
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+        private static int FreePort()
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        }
+    }
+}
