@@ -46,7 +46,9 @@ public sealed class RobinhoodHttpHandlerTests : IAsyncLifetime
             counts[backend] = counts.GetValueOrDefault(backend) + 1;
         }
 
-        Assert.Equal([100, 300, 600], new[] { "a", "b", "c" }.Select(n => counts[n]));
+        // Async continuations hop between processors (each has its own cursor), so exact per cycle becomes within 2%.
+        var error = Split.MaxRelativeError(counts, new Dictionary<string, uint> { ["a"] = 500, ["b"] = 1500, ["c"] = 3000 });
+        Assert.True(error <= 0.02, $"split off the weights by {error:P2}");
     }
 
     [Fact]
