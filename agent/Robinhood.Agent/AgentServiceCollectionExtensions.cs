@@ -1,8 +1,10 @@
+using k8s;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Robinhood.Agent.Configuration;
 using Robinhood.Agent.InFlight;
 using Robinhood.Agent.Measurement;
+using Robinhood.Agent.Node;
 using Robinhood.Agent.Reporting;
 
 namespace Robinhood.Agent;
@@ -11,7 +13,7 @@ namespace Robinhood.Agent;
 public static class AgentServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the agent reporting this endpoint's load to the controller, configured from <c>Robinhood:Agent</c> and
+    /// Adds the agent reporting this endpoint's load (or, with <c>Robinhood:Agent:Mode=Node</c>, every labelled pod's on the node) to the controller, configured from <c>Robinhood:Agent</c> and
     /// <c>Robinhood:Controller</c>; invalid settings stop the host at start with a message naming the key. Embedded in an
     /// ASP.NET Core application, pair it with <see cref="InFlightApplicationBuilderExtensions.UseRobinhoodInFlight"/>.
     /// </summary>
@@ -37,17 +39,25 @@ public static class AgentServiceCollectionExtensions
                 ? new HttpInFlightSource(provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpInFlightSource)), url)
                 : new CountedInFlightSource(provider.GetRequiredService<InFlightCounter>(), provider.GetRequiredService<TimeProvider>());
         });
-        services.TryAddSingleton<ILoadSource>(provider =>
+        if (configuration.GetSection(AgentOptions.SectionName).GetValue<AgentMode>(nameof(AgentOptions.Mode)) == AgentMode.Node)
         {
-            var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
-            var time = provider.GetRequiredService<TimeProvider>();
-            return new EndpointLoadMeter(
-                options,
-                CpuMeter.Create(options.CgroupRoot, options.ProcRoot, time),
-                provider.GetRequiredService<IInFlightSource>(),
-                time,
-                provider.GetRequiredService<ILogger<EndpointLoadMeter>>());
-        });
+            AddNodeMode(services);
+        }
+        else
+        {
+            services.TryAddSingleton<ILoadSource>(provider =>
+            {
+                var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
+                var time = provider.GetRequiredService<TimeProvider>();
+                return new EndpointLoadMeter(
+                    options,
+                    CpuMeter.Create(options.CgroupRoot, options.ProcRoot, time),
+                    provider.GetRequiredService<IInFlightSource>(),
+                    time,
+                    provider.GetRequiredService<ILogger<EndpointLoadMeter>>());
+            });
+        }
+
         services.TryAddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
@@ -55,5 +65,40 @@ public static class AgentServiceCollectionExtensions
         });
         services.AddHostedService<LoadReportingService>();
         return services;
+    }
+
+    // One report stream for every labelled pod on the node; the same reporter as the sidecar's.
+    private static void AddNodeMode(IServiceCollection services)
+    {
+        services.TryAddSingleton<IKubernetes>(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
+            var configuration = options.KubernetesHost is { Length: > 0 } host
+                ? new KubernetesClientConfiguration { Host = host }
+                : KubernetesClientConfiguration.IsInCluster()
+                    ? KubernetesClientConfiguration.InClusterConfig()
+                    : KubernetesClientConfiguration.BuildConfigFromConfigFile();
+            return new Kubernetes(configuration);
+        });
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<AgentOptions>>();
+            return new NodePodWatcher(
+                provider.GetRequiredService<IKubernetes>(),
+                options,
+                new ReconnectBackoff(options.Value.ReconnectInitialDelay, options.Value.ReconnectMaxDelay, new Random()),
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<AgentMetrics>(),
+                provider.GetRequiredService<ILogger<NodePodWatcher>>());
+        });
+        services.AddHostedService(provider => provider.GetRequiredService<NodePodWatcher>());
+        services.TryAddSingleton(provider => new PodCgroupLocator(provider.GetRequiredService<IOptions<AgentOptions>>().Value.CgroupRoot));
+        services.TryAddSingleton<ILoadSource>(provider => new NodeLoadMeter(
+            provider.GetRequiredService<NodePodWatcher>(),
+            provider.GetRequiredService<PodCgroupLocator>(),
+            provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpInFlightSource)),
+            provider.GetRequiredService<IOptions<AgentOptions>>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<NodeLoadMeter>>()));
     }
 }

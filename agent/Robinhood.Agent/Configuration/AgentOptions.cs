@@ -1,3 +1,5 @@
+using Robinhood.Agent.Node;
+
 namespace Robinhood.Agent.Configuration;
 
 /// <summary>Settings of the agent, bound from <c>Robinhood:Agent</c> (plus <c>Robinhood:Controller</c>).</summary>
@@ -10,10 +12,22 @@ public sealed class AgentOptions
     /// <summary>Controller gRPC address (<c>Robinhood:Controller</c>).</summary>
     public string Controller { get; set; } = DefaultController;
 
-    /// <summary>Service this endpoint belongs to. Required.</summary>
+    /// <summary>How the agent runs: one endpoint (sidecar or embedded) or every labelled pod on a node.</summary>
+    public AgentMode Mode { get; set; } = AgentMode.Sidecar;
+
+    /// <summary>Node mode: the node whose pods are measured (the chart sets it from <c>spec.nodeName</c>). Required there.</summary>
+    public string NodeName { get; set; } = "";
+
+    /// <summary>Node mode: pods carrying this label are measured; its value is the service name.</summary>
+    public string ServiceLabel { get; set; } = PodEndpointLabels.Service;
+
+    /// <summary>Node mode: the Kubernetes API address; unset = in-cluster (else the kubeconfig).</summary>
+    public string? KubernetesHost { get; set; }
+
+    /// <summary>Service this endpoint belongs to. Required in sidecar mode.</summary>
     public string Service { get; set; } = "";
 
-    /// <summary>This endpoint's <c>host:port</c>, as clients dial it. Required.</summary>
+    /// <summary>This endpoint's <c>host:port</c>, as clients dial it. Required in sidecar mode.</summary>
     public string Endpoint { get; set; } = "";
 
     /// <summary>Optional topology zone.</summary>

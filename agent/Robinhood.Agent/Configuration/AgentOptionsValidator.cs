@@ -12,22 +12,17 @@ public sealed partial class AgentOptionsValidator : IValidateOptions<AgentOption
     {
         var failures = new List<string>();
 
-        if (string.IsNullOrWhiteSpace(options.Service))
+        if (!Enum.IsDefined(options.Mode))
         {
-            failures.Add($"{Prefix}{nameof(AgentOptions.Service)} is required: the service this endpoint belongs to.");
+            failures.Add($"{Prefix}{nameof(AgentOptions.Mode)} '{options.Mode}' must be Sidecar or Node.");
         }
-        else if (!ServicePattern().IsMatch(options.Service))
+        else if (options.Mode == AgentMode.Node)
         {
-            failures.Add($"{Prefix}{nameof(AgentOptions.Service)} '{options.Service}' must be 1..253 characters of [A-Za-z0-9._/-].");
+            ValidateNode(failures, options);
         }
-
-        if (string.IsNullOrWhiteSpace(options.Endpoint))
+        else
         {
-            failures.Add($"{Prefix}{nameof(AgentOptions.Endpoint)} is required: this endpoint's host:port, as clients dial it.");
-        }
-        else if (!IsHostPort(options.Endpoint))
-        {
-            failures.Add($"{Prefix}{nameof(AgentOptions.Endpoint)} '{options.Endpoint}' must be host:port with a port in 1..65535.");
+            ValidateSidecar(failures, options);
         }
 
         if (!Uri.TryCreate(options.Controller, UriKind.Absolute, out var controller) || !IsHttp(controller))
@@ -56,6 +51,46 @@ public sealed partial class AgentOptionsValidator : IValidateOptions<AgentOption
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
+    private static void ValidateSidecar(List<string> failures, AgentOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.Service))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.Service)} is required: the service this endpoint belongs to.");
+        }
+        else if (!ServicePattern().IsMatch(options.Service))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.Service)} '{options.Service}' must be 1..253 characters of [A-Za-z0-9._/-].");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Endpoint))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.Endpoint)} is required: this endpoint's host:port, as clients dial it.");
+        }
+        else if (!IsHostPort(options.Endpoint))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.Endpoint)} '{options.Endpoint}' must be host:port with a port in 1..65535.");
+        }
+    }
+
+    // Service and Endpoint come from each pod (its label value, its IP and port), so they are not asked for here.
+    private static void ValidateNode(List<string> failures, AgentOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.NodeName))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.NodeName)} is required in Node mode: the node whose pods are measured.");
+        }
+
+        if (!LabelKeyPattern().IsMatch(options.ServiceLabel))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.ServiceLabel)} '{options.ServiceLabel}' must be a Kubernetes label key ([prefix/]name).");
+        }
+
+        if (options.KubernetesHost is { Length: > 0 } host && (!Uri.TryCreate(host, UriKind.Absolute, out var uri) || !IsHttp(uri)))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.KubernetesHost)} '{host}' must be an absolute http:// or https:// URL.");
+        }
+    }
+
     private static void RequirePositive(List<string> failures, string key, TimeSpan value)
     {
         if (value <= TimeSpan.Zero)
@@ -77,4 +112,7 @@ public sealed partial class AgentOptionsValidator : IValidateOptions<AgentOption
 
     [GeneratedRegex("^[A-Za-z0-9._/-]{1,253}$")]
     private static partial Regex ServicePattern();
+
+    [GeneratedRegex("^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")]
+    private static partial Regex LabelKeyPattern();
 }

@@ -1,7 +1,7 @@
 namespace Robinhood.Agent.Measurement;
 
 /// <summary>CPU of a cgroup v1 hierarchy: <c>cpuacct.usage</c> (ns) against <c>cpu.cfs_quota_us</c>/<c>cpu.cfs_period_us</c>.</summary>
-public sealed class CgroupV1CpuSource(string cpuacctDirectory, string? cpuDirectory, int hostCpus) : ICpuUsageSource
+public sealed class CgroupV1CpuSource(string cpuacctDirectory, string? cpuDirectory, double hostCpus) : ICpuUsageSource
 {
     private const double NanosecondsPerSecond = 1e9;
 
@@ -11,8 +11,11 @@ public sealed class CgroupV1CpuSource(string cpuacctDirectory, string? cpuDirect
 
     public string Kind => "cgroup-v1";
 
+    /// <summary>True for the name of a v1 mount holding CPU accounting (<c>cpuacct</c>, <c>cpu,cpuacct</c>, ...).</summary>
+    public static bool IsCpuMount(string name) => CpuacctMounts.Contains(name, StringComparer.Ordinal);
+
     /// <summary>Finds the v1 directories of <paramref name="cgroupPath"/> below <paramref name="cgroupRoot"/>, or null.</summary>
-    public static CgroupV1CpuSource? Find(string cgroupRoot, string cgroupPath, int hostCpus)
+    public static CgroupV1CpuSource? Find(string cgroupRoot, string cgroupPath, double hostCpus)
     {
         var cpuacct = FirstExisting(cgroupRoot, CpuacctMounts, cgroupPath, "cpuacct.usage");
         return cpuacct is null

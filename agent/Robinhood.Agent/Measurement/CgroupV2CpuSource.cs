@@ -1,7 +1,7 @@
 namespace Robinhood.Agent.Measurement;
 
 /// <summary>CPU of a cgroup v2 directory: <c>cpu.stat</c> usage_usec against the <c>cpu.max</c> quota.</summary>
-public sealed class CgroupV2CpuSource(string directory, int hostCpus) : ICpuUsageSource
+public sealed class CgroupV2CpuSource(string directory, double hostCpus) : ICpuUsageSource
 {
     private const double MicrosecondsPerSecond = 1e6;
 

@@ -20,14 +20,19 @@ public sealed class CpuMeter
     /// The first source present, in order: cgroup v2 at <paramref name="cgroupRoot"/>/<paramref name="cgroupPath"/>,
     /// cgroup v1 controllers below <paramref name="cgroupRoot"/>, then <paramref name="procRoot"/>/stat.
     /// </summary>
-    public static CpuMeter Create(string cgroupRoot, string procRoot, TimeProvider time, string cgroupPath = "", int? hostCpus = null)
+    /// <param name="hostCpus">CPUs allowed when the cgroup sets no quota; default the host's.</param>
+    public static CpuMeter Create(string cgroupRoot, string procRoot, TimeProvider time, string cgroupPath = "", double? hostCpus = null) =>
+        ForCgroup(cgroupRoot, cgroupPath, time, hostCpus) ?? new CpuMeter(new ProcStatCpuSource(procRoot), time);
+
+    /// <summary>Cgroup v2, else v1, accounting of <paramref name="cgroupPath"/>; null when neither is there (no machine-wide fallback).</summary>
+    public static CpuMeter? ForCgroup(string cgroupRoot, string cgroupPath, TimeProvider time, double? hostCpus = null)
     {
         var cpus = hostCpus ?? Environment.ProcessorCount;
         var v2Directory = Path.Join(cgroupRoot, cgroupPath);
-        ICpuUsageSource source = CgroupV2CpuSource.IsPresent(v2Directory)
+        ICpuUsageSource? source = CgroupV2CpuSource.IsPresent(v2Directory)
             ? new CgroupV2CpuSource(v2Directory, cpus)
-            : CgroupV1CpuSource.Find(cgroupRoot, cgroupPath, cpus) ?? (ICpuUsageSource)new ProcStatCpuSource(procRoot);
-        return new CpuMeter(source, time);
+            : CgroupV1CpuSource.Find(cgroupRoot, cgroupPath, cpus);
+        return source is null ? null : new CpuMeter(source, time);
     }
 
     /// <summary>Utilization since the previous call; null on the first call, which only sets the baseline.</summary>

@@ -38,4 +38,25 @@ internal static partial class AgentLog
 
     [LoggerMessage(10, LogLevel.Information, "Report stream to {Controller} completed on shutdown")]
     public static partial void StreamCompleted(this ILogger logger, string controller);
+
+    [LoggerMessage(13, LogLevel.Information, "Watching pods on node {Node} labelled {Label}")]
+    public static partial void PodWatchStarting(this ILogger logger, string node, string label);
+
+    [LoggerMessage(14, LogLevel.Warning, "Pod watch on node {Node} failed; retrying in {Delay}")]
+    public static partial void PodWatchFailed(this ILogger logger, Exception exception, string node, TimeSpan delay);
+
+    [LoggerMessage(15, LogLevel.Information, "Pod watch resourceVersion expired; listing pods on node {Node} again")]
+    public static partial void PodRelist(this ILogger logger, string node);
+
+    [LoggerMessage(16, LogLevel.Information, "Pod {Pod} reports as {Service} {Endpoint}")]
+    public static partial void PodAdded(this ILogger logger, string pod, string service, string endpoint);
+
+    [LoggerMessage(17, LogLevel.Information, "Pod {Pod} ({Endpoint}) is gone; its reports stop")]
+    public static partial void PodRemoved(this ILogger logger, string pod, string endpoint);
+
+    [LoggerMessage(18, LogLevel.Warning, "No cgroup of pod {Pod} (uid {Uid}) below {CgroupRoot}; it is not reported until one appears")]
+    public static partial void PodCgroupNotFound(this ILogger logger, string pod, string uid, string cgroupRoot);
+
+    [LoggerMessage(19, LogLevel.Warning, "Pod {Pod} has annotation {Annotation} '{Value}', not an http(s) URL or a path; its in-flight count is unknown")]
+    public static partial void PodAnnotationInvalid(this ILogger logger, string pod, string annotation, string value);
 }

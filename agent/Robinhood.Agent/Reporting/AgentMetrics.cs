@@ -25,4 +25,10 @@ public sealed class AgentMetrics
 
     public Gauge InFlight { get; } = Metrics.CreateGauge(
         "robinhood_agent_in_flight_requests", "Requests in flight in the last report.", "endpoint");
+
+    public Gauge Pods { get; } = Metrics.CreateGauge(
+        "robinhood_agent_node_pods", "Node mode: running labelled pods on this node, as last listed and watched.");
+
+    public Counter PodWatchEvents { get; } = Metrics.CreateCounter(
+        "robinhood_agent_pod_watch_events_total", "Node mode: pod list/watch events by type (list, added, modified, deleted, gone, error).", "type");
 }
