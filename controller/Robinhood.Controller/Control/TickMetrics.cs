@@ -1,38 +1,57 @@
+using Prometheus;
 using Robinhood.Control;
 
 namespace Robinhood.Controller.Control;
 
-/// <summary>Exports each tick's per-endpoint gauges, and removes the series of endpoints that are gone.</summary>
+/// <summary>
+/// Exports each tick's per-endpoint gauges, and removes the series of endpoints that are gone.
+/// Each endpoint's series are looked up once and kept: a labelled lookup costs far more than a
+/// Set, and a tick at 10,000 endpoints sets over 100,000 values.
+/// </summary>
 public sealed class TickMetrics
 {
-    private static readonly string[] States = [.. Enum.GetValues<EndpointPhase>().Select(p => p.ToString().ToUpperInvariant())];
+    private static readonly EndpointPhase[] Phases = Enum.GetValues<EndpointPhase>();
+    private static readonly string[] States = [.. Phases.Select(p => p.ToString().ToUpperInvariant())];
     private static readonly string[] Terms = ["error", "proportional", "integral", "derivative", "feed_forward"];
-    private readonly Dictionary<string, HashSet<string>> _exported = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, EndpointSeries>> _services = new(StringComparer.Ordinal);
+    private long _generation;
 
     public void Export(ServiceTick tick)
     {
         ArgumentNullException.ThrowIfNull(tick);
         var service = tick.Weights.Service;
-        var current = new HashSet<string>(StringComparer.Ordinal);
+        if (!_services.TryGetValue(service, out var endpoints))
+        {
+            _services[service] = endpoints = new Dictionary<string, EndpointSeries>(StringComparer.Ordinal);
+        }
+
+        var generation = ++_generation;
+        var seen = 0;
         foreach (var e in tick.Weights.Endpoints)
         {
-            current.Add(e.Endpoint);
-            ControllerMetrics.EndpointWeight.WithLabels(service, e.Endpoint).Set(e.Weight);
-            ControllerMetrics.EndpointUtilization.WithLabels(service, e.Endpoint).Set(e.Utilization);
-            var state = e.Phase.ToString().ToUpperInvariant();
-            foreach (var s in States)
+            var series = Series(endpoints, service, e.Endpoint);
+            if (series.Seen != generation)
             {
-                ControllerMetrics.EndpointState.WithLabels(service, e.Endpoint, s).Set(s == state ? 1 : 0);
+                series.Seen = generation;
+                seen++;
+            }
+
+            series.Weight.Set(e.Weight);
+            series.Utilization.Set(e.Utilization);
+            for (var i = 0; i < Phases.Length; i++)
+            {
+                series.States[i].Set(Phases[i] == e.Phase ? 1 : 0);
             }
         }
 
         foreach (var d in tick.Diagnostics)
         {
-            double[] values = [d.Error, d.Proportional, d.Integral, d.Derivative, d.FeedForward];
-            for (var i = 0; i < Terms.Length; i++)
-            {
-                ControllerMetrics.PidTerm.WithLabels(service, d.Endpoint, Terms[i]).Set(values[i]);
-            }
+            var terms = Series(endpoints, service, d.Endpoint).Terms;
+            terms[0].Set(d.Error);
+            terms[1].Set(d.Proportional);
+            terms[2].Set(d.Integral);
+            terms[3].Set(d.Derivative);
+            terms[4].Set(d.FeedForward);
         }
 
         var stats = ServiceStatistics.Of(tick.Weights);
@@ -40,24 +59,47 @@ public sealed class TickMetrics
         ControllerMetrics.Setpoint.WithLabels(service).Set(double.IsFinite(tick.Setpoint) ? tick.Setpoint : 0);
         ControllerMetrics.Frozen.WithLabels(service).Set(tick.Weights.Frozen ? 1 : 0);
 
-        if (_exported.TryGetValue(service, out var previous))
+        if (endpoints.Count > seen)
         {
-            foreach (var gone in previous.Where(e => !current.Contains(e)))
+            foreach (var (endpoint, series) in endpoints.Where(p => p.Value.Seen != generation).ToList())
             {
-                ControllerMetrics.EndpointWeight.RemoveLabelled(service, gone);
-                ControllerMetrics.EndpointUtilization.RemoveLabelled(service, gone);
-                foreach (var s in States)
-                {
-                    ControllerMetrics.EndpointState.RemoveLabelled(service, gone, s);
-                }
-
-                foreach (var term in Terms)
-                {
-                    ControllerMetrics.PidTerm.RemoveLabelled(service, gone, term);
-                }
+                series.Remove();
+                endpoints.Remove(endpoint);
             }
         }
+    }
 
-        _exported[service] = current;
+    private static EndpointSeries Series(Dictionary<string, EndpointSeries> endpoints, string service, string endpoint)
+    {
+        if (!endpoints.TryGetValue(endpoint, out var series))
+        {
+            endpoints[endpoint] = series = new EndpointSeries(service, endpoint);
+        }
+
+        return series;
+    }
+
+    /// <summary>One endpoint's gauge children, kept between ticks.</summary>
+    private sealed class EndpointSeries(string service, string endpoint)
+    {
+        public long Seen { get; set; }
+
+        public Gauge.Child Weight { get; } = ControllerMetrics.EndpointWeight.WithLabels(service, endpoint);
+
+        public Gauge.Child Utilization { get; } = ControllerMetrics.EndpointUtilization.WithLabels(service, endpoint);
+
+        public Gauge.Child[] States { get; } = [.. TickMetrics.States.Select(s => ControllerMetrics.EndpointState.WithLabels(service, endpoint, s))];
+
+        public Gauge.Child[] Terms { get; } = [.. TickMetrics.Terms.Select(t => ControllerMetrics.PidTerm.WithLabels(service, endpoint, t))];
+
+        public void Remove()
+        {
+            Weight.Remove();
+            Utilization.Remove();
+            foreach (var child in States.Concat(Terms))
+            {
+                child.Remove();
+            }
+        }
     }
 }
