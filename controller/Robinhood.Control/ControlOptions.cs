@@ -102,7 +102,8 @@ public sealed class ControlOptions
 
     /// <summary>
     /// Integral gain for the one tick in which an endpoint's signal changed for real (see
-    /// <see cref="ChangeThreshold"/>): a step is answered at once rather than over many ticks.
+    /// <see cref="ChangeThreshold"/>) without its capacity estimate jumping too (a stall, a jump of background
+    /// load): such a change is answered at once rather than over many ticks.
     /// 0 leaves it at <see cref="Ki"/>.
     /// </summary>
     public double ChangeGain { get; set; } = 0.5;

@@ -435,8 +435,10 @@ public sealed class ServiceController
         NormalizeControlled(o, referencePhase);
     }
 
+    // A change the capacity estimate did not explain (it would have set Settle and skipped integration):
+    // a stall piling up in-flight requests, or a change of background load. Answered at once.
     private static double IntegralGain(ControlOptions o, EndpointControl e) =>
-        e.Changed && e.FeedForward == 0 ? Math.Max(o.Ki, o.ChangeGain) : o.Ki;
+        e.Changed ? Math.Max(o.Ki, o.ChangeGain) : o.Ki;
 
     /// <summary>Scales controlled weights so the reference group's mean is 1, within the bounds.</summary>
     private void NormalizeControlled(ControlOptions o, EndpointPhase referencePhase)
