@@ -74,6 +74,44 @@ public sealed class AgentOptionsValidatorTests
         Assert.True(new AgentOptionsValidator().Validate(null, options).Succeeded);
     }
 
+    [Fact]
+    public async Task StartAsync_NodeModeWithoutNodeName_RefusesToStartNamingTheKey()
+    {
+        using var host = BuildHost(new Dictionary<string, string?>
+        {
+            ["Robinhood:Agent:Mode"] = "Node",
+            ["Robinhood:Agent:KubernetesHost"] = "http://127.0.0.1:1",
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Robinhood:Agent:NodeName is required in Node mode", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Robinhood:Agent:Service", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_NodeModeWithNodeName_NeedsNoServiceOrEndpoint()
+    {
+        var options = new AgentOptions { Mode = AgentMode.Node, NodeName = "node-1" };
+
+        Assert.True(new AgentOptionsValidator().Validate(null, options).Succeeded);
+        Assert.Equal("robinhood.io/service", options.ServiceLabel);
+    }
+
+    [Theory]
+    [InlineData("ServiceLabel", "robinhood.io/", "Robinhood:Agent:ServiceLabel 'robinhood.io/' must be a Kubernetes label key")]
+    [InlineData("KubernetesHost", "kubernetes:443", "Robinhood:Agent:KubernetesHost 'kubernetes:443' must be an absolute http")]
+    public void Validate_NodeModeMalformedValue_FailsNamingTheKeyAndTheRule(string property, string value, string expected)
+    {
+        var options = new AgentOptions { Mode = AgentMode.Node, NodeName = "node-1" };
+        typeof(AgentOptions).GetProperty(property)!.SetValue(options, value);
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
+    }
+
     private static IHost BuildHost(IDictionary<string, string?> settings)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
