@@ -1,7 +1,7 @@
 using Prometheus;
 using Robinhood.Agent;
 
-// Sidecar: reports this endpoint's load; /healthz and /metrics on Kestrel:Endpoints:Http:Url (appsettings.json).
+// Sidecar (this endpoint's load) or node mode (every labelled pod on the node, Robinhood:Agent:Mode=Node); /healthz and /metrics on Kestrel:Endpoints:Http:Url (appsettings.json).
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddRobinhoodAgent(builder.Configuration);
 builder.Services.AddHealthChecks();
