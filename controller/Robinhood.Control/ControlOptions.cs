@@ -39,10 +39,13 @@ public sealed class ControlOptions
     /// Proportional gain on the relative error (setpoint − signal) / setpoint, in log-weight per tick.
     /// Reports arrive a tick late, so the loop overcorrects and oscillates as Kp nears 1 (bench/README.md).
     /// </summary>
-    public double Kp { get; set; } = 0.3;
+    public double Kp { get; set; } = 0.15;
 
-    /// <summary>Integral gain, in log-weight per tick per unit of relative error.</summary>
-    public double Ki { get; set; } = 0.1;
+    /// <summary>
+    /// Integral gain, in log-weight per tick per unit of relative error. It follows the slow drift of
+    /// background load that the (hard-smoothed) capacity estimate leaves behind.
+    /// </summary>
+    public double Ki { get; set; } = 0.3;
 
     /// <summary>Derivative gain, on the filtered signal; it amplifies measurement noise, so it stays small.</summary>
     public double Kd { get; set; }
@@ -89,10 +92,11 @@ public sealed class ControlOptions
     public double Smoothing { get; set; } = 1;
 
     /// <summary>
-    /// Like <see cref="Smoothing"/>, for the capacity estimate (the feed-forward): it carries the
-    /// measurement noise straight into the weight, so it is smoothed; real changes still pass at once.
+    /// Like <see cref="Smoothing"/>, for the capacity estimate (the feed-forward). A node's capacity
+    /// changes rarely and by jumps, which pass at once; between them the estimate would carry CPU noise
+    /// straight into the weight, so it is smoothed hard and the integrator follows the slow drift.
     /// </summary>
-    public double CapacitySmoothing { get; set; } = 0.2;
+    public double CapacitySmoothing { get; set; } = 0.02;
 
     /// <summary>
     /// A sample this many standard deviations (of the recent residuals) away from the filtered

@@ -15,11 +15,11 @@ public static class GainTuner
     // Kp + Ki ≤ 0.8), so the best set is not an artefact of a grid edge; invalid sets are skipped.
     public static IReadOnlyList<double> KpGrid { get; } = [0.05, 0.15, 0.3, 0.45, 0.6];
 
-    public static IReadOnlyList<double> KiGrid { get; } = [0.05, 0.1, 0.2, 0.35, 0.5];
+    public static IReadOnlyList<double> KiGrid { get; } = [0.05, 0.1, 0.2, 0.3, 0.45];
 
     public static IReadOnlyList<double> SmoothingGrid { get; } = [0.3, 0.6, 1];
 
-    public static IReadOnlyList<double> CapacitySmoothingGrid { get; } = [0.05, 0.1, 0.2, 0.35, 0.5];
+    public static IReadOnlyList<double> CapacitySmoothingGrid { get; } = [0.01, 0.02, 0.05, 0.1, 0.2, 0.4];
 
     public static IReadOnlyList<double> KdGrid { get; } = [0, 0.05, 0.2];
 
