@@ -14,6 +14,9 @@ public sealed partial class LeaderRole(IConfiguration configuration, IOptions<Le
 
     public bool IsLeader => _isLeader;
 
+    /// <summary>Leadership is elected (Kubernetes Lease); otherwise this process leads alone and never forwards.</summary>
+    public bool Elected { get; } = configuration.GetValue<bool>("Robinhood:Kubernetes:Enabled");
+
     /// <summary>The Redis fencing epoch this replica leads under; 0 while it has none (no Redis, or Redis unreachable).</summary>
     public long Epoch => Interlocked.Read(ref _epoch);
 

@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Persistence;
@@ -17,6 +18,7 @@ public sealed partial class LeaderTakeover(
     StateStore store,
     RedisConnection redis,
     IOptions<RedisOptions> options,
+    TimeProvider time,
     ILogger<LeaderTakeover> logger)
 {
     /// <summary>Restores and promotes; <paramref name="stillLeading"/> guards against a lease lost meanwhile.</summary>
@@ -41,7 +43,12 @@ public sealed partial class LeaderTakeover(
 
                     if (service.Snapshot is { } snapshot)
                     {
-                        cache.Publish(snapshot);
+                        // The same weights at once, under a version above every one published before.
+                        var now = time.GetUtcNow();
+                        var resumed = snapshot.Clone();
+                        resumed.Version = SnapshotPublisher.NextVersion(Math.Max(snapshot.Version, cache.Get(service.Service).Version), now);
+                        resumed.ComputedAt = Timestamp.FromDateTimeOffset(now);
+                        cache.Publish(resumed);
                     }
                 }
 

@@ -11,6 +11,7 @@ public static class LeadershipServiceCollectionExtensions
         services.AddOptions<LeadershipOptions>().BindConfiguration(LeadershipOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LeaderRole>();
         services.AddSingleton<LeaderTakeover>();
+        services.AddSingleton<ReportForwarder>();
         if (elected)
         {
             services.AddHostedService<LeaseElection>();

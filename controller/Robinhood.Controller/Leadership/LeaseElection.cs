@@ -33,6 +33,7 @@ public sealed partial class LeaseElection(
             RetryPeriod = o.RetryPeriod,
         };
 
+        LogElecting(kubernetes.Value.Namespace, o.LeaseName, o.Identity);
         while (!stoppingToken.IsCancellationRequested)
         {
             using var elector = new LeaderElector(config);
@@ -47,6 +48,7 @@ public sealed partial class LeaseElection(
                 role.Demote("the lease was lost or released");
             };
             elector.OnNewLeader += LogNewLeader;
+            elector.OnError += LogElectionFailed;
             try
             {
                 await elector.RunUntilLeadershipLostAsync(stoppingToken).ConfigureAwait(false);
@@ -74,6 +76,9 @@ public sealed partial class LeaseElection(
             // Shutting down.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Electing a leader on the Lease {Namespace}/{Lease} as {Identity}")]
+    private partial void LogElecting(string @namespace, string lease, string identity);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lease holder is now {Identity}")]
     private partial void LogNewLeader(string identity);

@@ -67,24 +67,27 @@ public sealed partial class RedisConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>A Redis operation succeeded: Redis is up.</summary>
+    public void OperationSucceeded() => ControllerMetrics.RedisUp.Set(1);
+
     /// <summary>Counts and logs a failed Redis operation; the caller carries on in memory.</summary>
     public void OperationFailed(string operation, Exception exception)
     {
         ControllerMetrics.RedisErrors.WithLabels(operation).Inc();
-        ControllerMetrics.RedisUp.Set(_multiplexer?.IsConnected == true ? 1 : 0);
+        ControllerMetrics.RedisUp.Set(0);
         LogOperationFailed(operation, exception.Message);
     }
 
     private void Up()
     {
-        ControllerMetrics.RedisUp.Set(_multiplexer?.IsConnected == false ? 0 : 1);
+        ControllerMetrics.RedisUp.Set(1);
         LogConnected();
         Restored?.Invoke();
     }
 
     private void Failed(string what, Exception? exception)
     {
-        ControllerMetrics.RedisUp.Set(_multiplexer?.IsConnected == true ? 1 : 0);
+        ControllerMetrics.RedisUp.Set(0);
         ControllerMetrics.RedisErrors.WithLabels("connection").Inc();
         LogUnreachable(what, exception?.Message ?? "not connected");
     }

@@ -22,6 +22,11 @@ public sealed partial class StateWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!redis.Enabled)
+        {
+            return;
+        }
+
         try
         {
             long written = 0;
@@ -85,6 +90,7 @@ public sealed partial class StateWriter(
             }
 
             ControllerMetrics.RedisWrites.WithLabels("written").Inc();
+            redis.OperationSucceeded();
             if (_failing)
             {
                 _failing = false;

@@ -52,8 +52,10 @@ public sealed class RedisStateTests
         time.Advance(TimeSpan.FromSeconds(3));
         await using var second = await StartAsync(redis, time);
 
-        // Before any tick or report: the restored snapshot, as it was.
-        Assert.Equal(before, second.Snapshots.Get(Service));
+        // Before any tick or report: the restored weights, under a higher version.
+        var restored = second.Snapshots.Get(Service);
+        Assert.True(restored.Version > before.Version);
+        Assert.Equal(ModelledService.Weights(before), ModelledService.Weights(restored));
 
         using var again = new ReportStream(second.Reporter);
         var after = await RunAsync(second, time, fleet, again, ticks: 1);

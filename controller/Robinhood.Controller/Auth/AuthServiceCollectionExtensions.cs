@@ -1,0 +1,13 @@
+namespace Robinhood.Controller.Auth;
+
+/// <summary>Registers agent authentication (<c>Robinhood:Auth</c>).</summary>
+public static class AuthServiceCollectionExtensions
+{
+    public static IServiceCollection AddAgentAuthentication(this IServiceCollection services)
+    {
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<AgentAuthenticator>();
+        services.AddSingleton<TokenReviewer>();
+        return services;
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Robinhood.Controller.Leadership;
+using Robinhood.Controller.Tests.Hosting;
+using Robinhood.Controller.Tests.Kubernetes;
+using Robinhood.Controller.Tests.Persistence;
+using Robinhood.V1;
+
+namespace Robinhood.Controller.Tests.Leadership;
+
+/// <summary>
+/// Two controller replicas on one machine electing a leader through a Lease on the in-process
+/// Kubernetes API server, membership from its EndpointSlices, state in one real Redis.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class LeaderFailoverAgainstInProcessKubernetesApiTests
+{
+    private const string Namespace = "robinhood";
+    private const string Service = "checkout";
+
+    [Fact]
+    public async Task LeaderStopped_FollowerLeadsWithinFifteenSeconds_WeightsContinueWithinFivePercent()
+    {
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        await using var redis = await RedisServer.StartAsync();
+        var fleet = new ModelledService(Service, 12, seed: 11);
+        api.PutEndpointSlice(FakeKubernetesApiServer.Slice(Namespace, "checkout-abc", Service, 8080,
+            [.. fleet.Endpoints.Select(e => (e[..e.LastIndexOf(':')], "zone-a"))]));
+
+        var a = await StartReplicaAsync(api, redis, "replica-a");
+        var roleA = a.App.Services.GetRequiredService<LeaderRole>();
+        await Eventually(() => roleA.IsLeader, TimeSpan.FromSeconds(15));
+        await using var b = await StartReplicaAsync(api, redis, "replica-b");
+        var roleB = b.App.Services.GetRequiredService<LeaderRole>();
+        await Eventually(() => roleB.LeaderAddress == a.GrpcAddress, TimeSpan.FromSeconds(15));
+        Assert.False(roleB.IsLeader);
+        Assert.Equal("replica-a", api.Lease(Namespace, "robinhood-controller")?.Spec.HolderIdentity);
+
+        // Agents talk to the follower only: it forwards their reports to the leader and serves Watch from Redis.
+        using var agents = new ModelledAgents(fleet, b.GrpcAddress);
+        await Eventually(() => agents.Latest is { } s && s.Endpoints.Count == 12 && s.Endpoints.All(e => e.State == EndpointState.Active)
+            && fleet.Imbalance(ModelledService.Weights(s)) < 1.05, TimeSpan.FromSeconds(90));
+        await Eventually(() => agents.Steady(), TimeSpan.FromSeconds(60));
+
+        var before = agents.Latest!;
+        var seen = agents.Snapshots.Count;
+        var stopped = Stopwatch.StartNew();
+        await a.DisposeAsync();
+
+        await Eventually(() => roleB.IsLeader, TimeSpan.FromSeconds(15));
+        var takeover = stopped.Elapsed;
+        Assert.True(takeover < TimeSpan.FromSeconds(15), $"leadership moved after {takeover}");
+        Assert.Equal("replica-b", api.Lease(Namespace, "robinhood-controller")?.Spec.HolderIdentity);
+
+        await Eventually(() => agents.Snapshots.Count > seen + 3, TimeSpan.FromSeconds(20));
+        var after = agents.Snapshots.Skip(seen).First();
+        Assert.True(after.Version > before.Version);
+        var change = ModelledService.MaxRelativeChange(before, after);
+        Assert.True(change < 0.05, $"the new leader's first weights moved {change:P1} from the old leader's last");
+        foreach (var s in agents.Snapshots.Skip(seen))
+        {
+            Assert.True(fleet.Imbalance(ModelledService.Weights(s)) <= 1.15);
+        }
+    }
+
+    [Fact]
+    public async Task EndpointSlices_JoinDrainAndRelistAfterGone_FollowMembership()
+    {
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        api.PutEndpointSlice(FakeKubernetesApiServer.Slice(Namespace, "web-1", "web", 80, ("10.3.0.1", "zone-a"), ("10.3.0.2", "zone-b")));
+        await using var controller = await RunningController.StartAsync(null,
+        [
+            .. KubernetesArgs(api, "solo"),
+            "--Robinhood:Kubernetes:Services:0=web",
+            "--Robinhood:Control:Interval=00:00:00.100",
+        ]);
+
+        // Discovered before any report: a safe default share each.
+        await Eventually(() => Members(controller).SetEquals(["10.3.0.1:80", "10.3.0.2:80"]), TimeSpan.FromSeconds(15));
+        Assert.Equal("zone-b", controller.Snapshots.Get("web").Endpoints.Single(e => e.Endpoint == "10.3.0.2:80").Zone);
+
+        // One leaves: it drains (weight 0).
+        api.PutEndpointSlice(FakeKubernetesApiServer.Slice(Namespace, "web-1", "web", 80, ("10.3.0.1", "zone-a")));
+        await Eventually(() => controller.Snapshots.Get("web").Endpoints.Any(e => e.Endpoint == "10.3.0.2:80" && e.State == EndpointState.Draining && e.Weight == 0), TimeSpan.FromSeconds(15));
+
+        // History compacted (the watch gets 410 Gone): the controller relists and still follows changes.
+        api.Compact();
+        api.PutEndpointSlice(FakeKubernetesApiServer.Slice(Namespace, "web-2", "web", 80, ("10.3.0.3", "zone-c")));
+        await Eventually(() => Members(controller).Contains("10.3.0.3:80"), TimeSpan.FromSeconds(15));
+    }
+
+    private static HashSet<string> Members(RunningController controller) =>
+        controller.Snapshots.Get("web").Endpoints.Where(e => e.State != EndpointState.Draining).Select(e => e.Endpoint).ToHashSet();
+
+    private static string[] KubernetesArgs(FakeKubernetesApiServer api, string identity) =>
+    [
+        "--Robinhood:Kubernetes:Enabled=true",
+        $"--Robinhood:Kubernetes:Host={api.Host}",
+        $"--Robinhood:Kubernetes:Namespace={Namespace}",
+        $"--Robinhood:Leadership:Identity={identity}",
+        "--Robinhood:Leadership:LeaseDuration=00:00:03",
+        "--Robinhood:Leadership:RenewDeadline=00:00:02",
+        "--Robinhood:Leadership:RetryPeriod=00:00:00.500",
+    ];
+
+    private static Task<RunningController> StartReplicaAsync(FakeKubernetesApiServer api, RedisServer redis, string identity) =>
+        RunningController.StartAsync(null,
+        [
+            .. KubernetesArgs(api, identity),
+            $"--Robinhood:Kubernetes:Services:0={Service}",
+            $"--ConnectionStrings:Redis={redis.ConnectionString}",
+            "--Robinhood:Redis:ResyncInterval=00:00:00.500",
+            "--Robinhood:Control:Interval=00:00:00.200",
+            "--Robinhood:Control:WarmUp=00:00:02",
+        ]);
+
+    private static async Task Eventually(Func<bool> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold before the deadline");
+            await Task.Delay(20);
+        }
+    }
+}
