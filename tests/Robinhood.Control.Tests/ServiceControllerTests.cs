@@ -354,6 +354,48 @@ public sealed class ServiceControllerTests
     }
 
     [Fact]
+    public void Tick_InFlightOverItsLimit_CapacityEstimateFromCpuOnly()
+    {
+        // Same qps and CPU, one with twice its max_in_flight waiting: the same capacity estimate (near
+        // saturation qps / in-flight collapses and drove a limit cycle), the in-flight acts through the PID.
+        var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero });
+        for (var i = 0; i < 3; i++)
+        {
+            controller.Observe(Load("a:1", 0.5, inFlight: 2, maxInFlight: 32, rps: 100));
+            controller.Observe(Load("b:1", 0.5, inFlight: 64, maxInFlight: 32, rps: 100));
+            _time.Advance(Second);
+            controller.Tick();
+        }
+
+        Assert.All(controller.Diagnostics, d => Assert.Equal(0, d.FeedForward, 9));
+        Assert.True(controller.Diagnostics[1].Error < 0, "the node over its in-flight limit reads hotter than the setpoint");
+        Assert.True(controller.Diagnostics[1].Weight < controller.Diagnostics[0].Weight);
+    }
+
+    [Fact]
+    public void Tick_FeedForwardBeyondTheWeightBounds_IntegratorNotWoundUp()
+    {
+        // Capacities 900× apart at equal CPU: the feed-forward alone pushes the extremes into the bounds.
+        // The integrator did not cause that, so anti-windup must not push it the other way.
+        var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero, Deadband = 0 });
+        for (var i = 0; i < 10; i++)
+        {
+            foreach (var (endpoint, rps) in new[] { ("big:1", 900.0), ("mid:1", 30.0), ("mid:2", 30.0), ("small:1", 1.0) })
+            {
+                controller.Observe(Load(endpoint, 0.5, rps: rps));
+            }
+
+            _time.Advance(Second);
+            controller.Tick();
+        }
+
+        var weights = controller.Diagnostics.ToDictionary(d => d.Endpoint, d => (double)d.Weight);
+        var mean = weights.Values.Average();
+        Assert.InRange(weights["small:1"] / mean, 0.09, 0.11);
+        Assert.All(controller.Diagnostics, d => Assert.Equal(0, d.Integral, 9));
+    }
+
+    [Fact]
     public void Diagnostics_AfterTick_OneEntryPerEndpointWithTerms()
     {
         var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero });

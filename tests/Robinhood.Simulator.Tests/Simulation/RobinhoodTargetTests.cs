@@ -56,6 +56,28 @@ public class RobinhoodTargetTests
     }
 
     [Fact]
+    public void Robinhood_LargeFleet_NoLimitCycle_AheadOfA58()
+    {
+        // 1,000 nodes: the smallest ones (2 cores, max_in_flight 16) once cycled in and out of saturation.
+        var scenario = ScenarioCatalog.Find("large-fleet")!;
+        var robinhood = SimulationRun.Execute(scenario, "robinhood", Seed).Metrics;
+        var a58 = SimulationRun.Execute(scenario, "a58-wrr", Seed).Metrics;
+
+        Assert.True(robinhood.WorstMaxAvg <= 1.05, $"robinhood large-fleet worst max/avg {robinhood.WorstMaxAvg}");
+        Assert.True(robinhood.MaxAvg < a58.MaxAvg, $"large-fleet: robinhood {robinhood.MaxAvg} vs a58-wrr {a58.MaxAvg}");
+        Assert.Equal(0, robinhood.InFlightOverload);
+    }
+
+    [Fact]
+    public void Robinhood_Ramp_NoLimitCycleNearSaturation()
+    {
+        var r = SimulationRun.Execute(ScenarioCatalog.Find("ramp")!, "robinhood", Seed).Metrics;
+
+        Assert.True(r.WorstMaxAvg <= 1.10, $"robinhood ramp worst max/avg {r.WorstMaxAvg}");
+        Assert.Equal(0, r.InFlightOverload);
+    }
+
+    [Fact]
     public void Robinhood_IoStall_InFlightBackUnderTheLimitWithinThirtyTicks()
     {
         var r = SimulationRun.Execute(ScenarioCatalog.Find("io-stall")!, "robinhood", Seed).Metrics;
