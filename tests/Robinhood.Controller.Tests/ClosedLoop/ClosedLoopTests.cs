@@ -1,4 +1,5 @@
 using Robinhood.Simulator.Fleet;
+using Xunit.Abstractions;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Tests.ClosedLoop;
@@ -7,7 +8,7 @@ namespace Robinhood.Controller.Tests.ClosedLoop;
 /// Issue 2's closed loop through the real wire contract at a 200 ms tick: 24 endpoints whose capacity
 /// differs ~4×, background CPU, ±1.5% noise. The clock is fake, so every tick is exact and no test sleeps.
 /// </summary>
-public sealed class ClosedLoopTests
+public sealed class ClosedLoopTests(ITestOutputHelper output)
 {
     private const int Settle = 100;
 
@@ -40,6 +41,7 @@ public sealed class ClosedLoopTests
         var demand = rr.Nodes.Sum(n => n.Capacity * (0.55 - n.BaseBackground));
         rr.Step([.. rr.Nodes.Select(_ => demand / rr.Nodes.Count)]);
         var rrRatio = rr.Samples.Max(s => s.Cpu) / rr.Samples.Average(s => s.Cpu);
+        output.WriteLine($"steady max/avg {ratios.Average():F3} (worst tick {ratios.Max():F3}); round robin on the same fleet {rrRatio:F3}");
         Assert.True(rrRatio > 1.4, $"round robin on this fleet: {rrRatio:F3}");
     }
 
@@ -66,6 +68,7 @@ public sealed class ClosedLoopTests
             }
         });
 
+        output.WriteLine($"step: back under 1.10 after {recoveredAt + 1} ticks; worst after recovery {after.DefaultIfEmpty(0).Max():F3}");
         Assert.InRange(recoveredAt, 0, 40);
         // No oscillation: once recovered it stays recovered.
         Assert.True(after.Max() <= 1.10, $"after recovery max/avg reached {after.Max():F3}");
@@ -93,6 +96,7 @@ public sealed class ClosedLoopTests
             worst = Math.Max(worst, fleet.Model.Samples[joining].Cpu / cpus.Average());
         });
 
+        output.WriteLine($"join: traffic after {trafficAt + 1} ticks; worst {worst:F3}x the average");
         Assert.InRange(trafficAt, 0, 50); // 50 ticks of 200 ms = 10 s
         Assert.True(worst <= 1.3, $"the joining node reached {worst:F3}× the average");
         Assert.Equal(EndpointState.Active, fleet.Endpoint(joining)?.State);
@@ -119,6 +123,7 @@ public sealed class ClosedLoopTests
             hottest = Math.Max(hottest, fleet.Model.Samples[silent].Cpu / fleet.Model.Samples.Average(s => s.Cpu));
         });
 
+        output.WriteLine($"agent loss: STALE after {staleAt + 1} ticks; hottest {hottest:F3}x the average");
         Assert.InRange(staleAt, 0, 50);
         Assert.True(hottest <= 1.15, $"the node without an agent ran at {hottest:F3}× the average");
         Assert.True(fleet.MaxOverAverage(i => i != silent) <= 1.05, "the rest stays balanced");
@@ -149,6 +154,7 @@ public sealed class ClosedLoopTests
             }
         });
 
+        output.WriteLine($"io-stall: over the limit at tick {overAt + 1}, under 0.8 of it {underAt - overAt} ticks later");
         Assert.True(overAt >= 0, "the stall must push in-flight past max_in_flight, or the test proves nothing");
         Assert.InRange(underAt - overAt, 0, 30);
     }
