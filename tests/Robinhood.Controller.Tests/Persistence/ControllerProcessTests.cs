@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Robinhood.Controller.Hosting;
+using Robinhood.V1;
+
+namespace Robinhood.Controller.Tests.Persistence;
+
+/// <summary>
+/// The controller as a real process on a real Redis, agents reporting a modelled heterogeneous fleet
+/// over gRPC: SIGKILL and restart, and the weights carry on.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class ControllerProcessTests
+{
+    private const string Service = "checkout";
+
+    [Fact]
+    public async Task ControllerKilledAndRestarted_SameRedis_FirstSnapshotWithinFivePercentHigherVersion_FleetStaysUnder115()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var grpcPort = FreePort();
+        string[] args =
+        [
+            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}",
+            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{FreePort()}",
+            $"--ConnectionStrings:Redis={redis.ConnectionString}",
+            "--Robinhood:Control:Interval=00:00:00.200",
+            "--Robinhood:Control:WarmUp=00:00:02",
+            "--Logging:LogLevel:Default=Warning",
+        ];
+        var fleet = new ModelledService(Service, 12, seed: 7);
+        using var agents = new ModelledAgents(fleet, $"http://127.0.0.1:{grpcPort}");
+
+        var first = StartController(args);
+        try
+        {
+            // Converged: the fleet balanced by the controller's weights.
+            await Eventually(() => agents.Latest is { } s && s.Endpoints.Count == 12 && fleet.Imbalance(ModelledService.Weights(s)) < 1.05, TimeSpan.FromSeconds(90),
+                () => $"{agents.Snapshots.Count} snapshots, latest {agents.Latest?.Endpoints.Count} endpoints, max/avg {(agents.Latest is { } l ? fleet.Imbalance(ModelledService.Weights(l)) : 0):F3}");
+            await Eventually(() => agents.Steady(), TimeSpan.FromSeconds(60), () => $"{agents.Snapshots.Count} snapshots");
+        }
+        finally
+        {
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+
+        var before = agents.Latest!;
+        var seenBefore = agents.Snapshots.Count;
+        var second = StartController(args);
+        try
+        {
+            // The first snapshot after the restart, then a few more ticks' worth (or three seconds of steady weights).
+            await Eventually(() => agents.Snapshots.Count > seenBefore, TimeSpan.FromSeconds(60));
+            var restarted = DateTime.UtcNow;
+            await Eventually(() => agents.Snapshots.Count >= seenBefore + 5 || DateTime.UtcNow - restarted > TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            second.Kill(entireProcessTree: true);
+            await second.WaitForExitAsync();
+        }
+
+        var after = agents.Snapshots.Skip(seenBefore).ToList();
+        var firstAfter = after[0];
+        Assert.True(firstAfter.Version > before.Version, $"first version after restart {firstAfter.Version} must be above {before.Version}");
+        var change = ModelledService.MaxRelativeChange(before, firstAfter);
+        Assert.True(change < 0.05, $"first snapshot after restart moved weights by {change:P1}");
+        foreach (var s in agents.Snapshots.Skip(seenBefore - 5))
+        {
+            var imbalance = fleet.Imbalance(ModelledService.Weights(s));
+            Assert.True(imbalance <= 1.15, $"max/avg {imbalance:F3} at version {s.Version}");
+        }
+    }
+
+    private static Process StartController(string[] args)
+    {
+        var dll = typeof(ControllerHost).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("the controller did not start");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task Eventually(Func<bool> condition, TimeSpan within, Func<string>? state = null)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the condition did not hold before the deadline {state?.Invoke()}");
+            await Task.Delay(20);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
