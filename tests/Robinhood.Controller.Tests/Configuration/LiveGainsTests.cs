@@ -8,7 +8,7 @@ using Robinhood.Controller.Hosting;
 namespace Robinhood.Controller.Tests.Configuration;
 
 /// <summary>Gains in the file named by <c>Robinhood:ConfigFile</c>, changed while the controller runs.</summary>
-/// <remarks>Alone, after the parallel tests: their hosts' file watchers can use up the inotify instances this one needs.</remarks>
+/// <remarks>Alone, after the parallel tests: it counts ticks against a file watcher's latency, which their load stretches.</remarks>
 [Collection(SerialCollection.Name)]
 public sealed class LiveGainsTests
 {
