@@ -18,11 +18,20 @@ public sealed partial class LeaseElection(
     LeaderTakeover takeover,
     LeaderRole role,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<LeaseElection> logger) : BackgroundService
 {
     private volatile bool _leading;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Stop leading as soon as shutdown begins, not after the server has drained its streams:
+        // a follower takes over one lease duration later.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        await ElectAsync(stopping.Token).ConfigureAwait(false);
+    }
+
+    private async Task ElectAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         var lease = new LeaseLock(client, kubernetes.Value.Namespace, o.LeaseName, o.Identity);

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -11,7 +12,7 @@ namespace Robinhood.Controller.Tests.Persistence;
 /// over gRPC: SIGKILL and restart, and the weights carry on.
 /// </summary>
 [Collection(RedisCollection.Name)]
-public sealed class ControllerProcessTests
+public sealed class ControllerProcessTests(ITestOutputHelper output)
 {
     private const string Service = "checkout";
 
@@ -67,11 +68,15 @@ public sealed class ControllerProcessTests
         Assert.True(firstAfter.Version > before.Version, $"first version after restart {firstAfter.Version} must be above {before.Version}");
         var change = ModelledService.MaxRelativeChange(before, firstAfter);
         Assert.True(change < 0.05, $"first snapshot after restart moved weights by {change:P1}");
+        var worst = 0.0;
         foreach (var s in agents.Snapshots.Skip(seenBefore - 5))
         {
             var imbalance = fleet.Imbalance(ModelledService.Weights(s));
+            worst = Math.Max(worst, imbalance);
             Assert.True(imbalance <= 1.15, $"max/avg {imbalance:F3} at version {s.Version}");
         }
+
+        output.WriteLine($"version {before.Version} -> {firstAfter.Version}, largest share change {change:P2}, worst max/avg around the restart {worst:F3}");
     }
 
     private static Process StartController(string[] args)
