@@ -48,6 +48,23 @@ public sealed class ControllerTests(HelmFixture helm)
     }
 
     [Fact]
+    public void KubernetesAuth_NamesNodeAgentsAndPeersAndMountsAForwardTokenOfTheAgentsAudience()
+    {
+        var container = Container;
+        var agent = Chart.Named<V1ServiceAccount>("-agent").Metadata.Name;
+        var controller = Chart.Named<V1ServiceAccount>("-controller").Metadata.Name;
+        Assert.Equal($"system:serviceaccount:{HelmFixture.Namespace}:{agent}", container.Env("Robinhood__Auth__NodeAgents__0").Value);
+        Assert.Equal($"system:serviceaccount:{HelmFixture.Namespace}:{controller}", container.Env("Robinhood__Auth__Peers__0").Value);
+
+        var file = container.Env("Robinhood__Auth__ForwardTokenFile").Value;
+        var mount = Assert.Single(container.VolumeMounts, m => file.StartsWith(m.MountPath + "/", StringComparison.Ordinal));
+        var volume = Assert.Single(Chart.Named<V1Deployment>("-controller").Spec.Template.Spec.Volumes, v => v.Name == mount.Name);
+        var token = Assert.Single(volume.Projected.Sources).ServiceAccountToken;
+        Assert.Equal("robinhood", token.Audience);
+        Assert.Equal(Path.GetFileName(file), token.Path);
+    }
+
+    [Fact]
     public void Env_CarriesEveryPlannedConfigurationKey()
     {
         var container = Container;
@@ -145,14 +162,19 @@ public sealed class ControllerTests(HelmFixture helm)
     }
 
     [Fact]
-    public void ClusterRole_GrantsTokenReviewCreateOnly()
+    public void ClusterRole_GrantsTokenReviewCreateAndPodReadsForAgentAuthorization()
     {
         var clusterRole = Chart.Named<V1ClusterRole>($"-controller-{HelmFixture.Namespace}");
 
-        var rule = Assert.Single(clusterRole.Rules);
-        Assert.Equal(["authentication.k8s.io"], rule.ApiGroups);
-        Assert.Equal(["tokenreviews"], rule.Resources);
-        Assert.Equal(["create"], rule.Verbs);
+        Assert.Equal(2, clusterRole.Rules.Count);
+        var review = clusterRole.Rules[0];
+        Assert.Equal(["authentication.k8s.io"], review.ApiGroups);
+        Assert.Equal(["tokenreviews"], review.Resources);
+        Assert.Equal(["create"], review.Verbs);
+        var pods = clusterRole.Rules[1];
+        Assert.Equal([""], pods.ApiGroups);
+        Assert.Equal(["pods"], pods.Resources);
+        Assert.Equal(["get", "list"], pods.Verbs);
         var binding = Chart.Named<V1ClusterRoleBinding>($"-controller-{HelmFixture.Namespace}");
         Assert.Equal(("ClusterRole", clusterRole.Metadata.Name), (binding.RoleRef.Kind, binding.RoleRef.Name));
         AssertBindsControllerServiceAccount(binding.Subjects);
