@@ -9,7 +9,12 @@ public static class ProxyApp
     /// <summary>Builds the proxy from standard configuration (appsettings.json, environment, command line).</summary>
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings.json beside the binary applies wherever `dotnet <name>.dll` is started from.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Services.AddReverseProxy().AddRobinhood();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 

@@ -16,7 +16,12 @@ public static class ControllerHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings.json beside the binary applies wherever `dotnet <name>.dll` is started from.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         if (builder.Configuration["Robinhood:ConfigFile"] is { Length: > 0 } file)
         {
             // Gains from a mounted ConfigMap, reloaded live; command-line overrides still win.
