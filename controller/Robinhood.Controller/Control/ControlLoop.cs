@@ -69,32 +69,38 @@ public sealed partial class ControlLoop(
         var started = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
         var publishing = now - _started >= settings.Current.StartupGrace;
-        // Only the leader computes; followers serve the leader's snapshots from Redis.
-        foreach (var service in role.IsLeader ? fleet.Services : [])
+        // Only the leader computes; followers serve the leader's snapshots from Redis. Services are
+        // independent (each is locked on its own), so they are ticked in parallel.
+        if (role.IsLeader)
         {
-            try
-            {
-                if (fleet.Tick(service) is { } tick)
-                {
-                    metrics.Export(tick);
-                    view.Record(tick, now);
-                    if (publishing)
-                    {
-                        publisher.Publish(tick.Weights);
-                    }
-                }
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // One service's failure must not stop the others' control.
-                LogTickFailed(e, service);
-            }
+            Parallel.ForEach(fleet.Services, service => TickService(service, now, publishing));
         }
 
         ControllerMetrics.TickDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         var ticks = Interlocked.Increment(ref _ticks);
         Interlocked.Exchange(ref _nextTick, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously))
             .SetResult(ticks);
+    }
+
+    private void TickService(string service, DateTimeOffset now, bool publishing)
+    {
+        try
+        {
+            if (fleet.Tick(service) is { } tick)
+            {
+                metrics.Export(tick);
+                view.Record(tick, now);
+                if (publishing)
+                {
+                    publisher.Publish(tick.Weights);
+                }
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // One service's failure must not stop the others' control.
+            LogTickFailed(e, service);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Control loop started, ticking every {Interval}")]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Prometheus;
 using Robinhood.Control;
 
@@ -6,26 +7,23 @@ namespace Robinhood.Controller.Control;
 /// <summary>
 /// Exports each tick's per-endpoint gauges, and removes the series of endpoints that are gone.
 /// Each endpoint's series are looked up once and kept: a labelled lookup costs far more than a
-/// Set, and a tick at 10,000 endpoints sets over 100,000 values.
+/// Set, and a tick at 10,000 endpoints sets over 100,000 values. Services may be exported in
+/// parallel; one service is exported by one thread at a time.
 /// </summary>
 public sealed class TickMetrics
 {
     private static readonly EndpointPhase[] Phases = Enum.GetValues<EndpointPhase>();
     private static readonly string[] States = [.. Phases.Select(p => p.ToString().ToUpperInvariant())];
     private static readonly string[] Terms = ["error", "proportional", "integral", "derivative", "feed_forward"];
-    private readonly Dictionary<string, Dictionary<string, EndpointSeries>> _services = new(StringComparer.Ordinal);
-    private long _generation;
+    private readonly ConcurrentDictionary<string, ServiceSeries> _services = new(StringComparer.Ordinal);
 
     public void Export(ServiceTick tick)
     {
         ArgumentNullException.ThrowIfNull(tick);
         var service = tick.Weights.Service;
-        if (!_services.TryGetValue(service, out var endpoints))
-        {
-            _services[service] = endpoints = new Dictionary<string, EndpointSeries>(StringComparer.Ordinal);
-        }
-
-        var generation = ++_generation;
+        var serviceSeries = _services.GetOrAdd(service, _ => new ServiceSeries());
+        var endpoints = serviceSeries.Endpoints;
+        var generation = ++serviceSeries.Generation;
         var seen = 0;
         foreach (var e in tick.Weights.Endpoints)
         {
@@ -77,6 +75,14 @@ public sealed class TickMetrics
         }
 
         return series;
+    }
+
+    /// <summary>One service's endpoints and its export count.</summary>
+    private sealed class ServiceSeries
+    {
+        public long Generation;
+
+        public Dictionary<string, EndpointSeries> Endpoints { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>One endpoint's gauge children, kept between ticks.</summary>
