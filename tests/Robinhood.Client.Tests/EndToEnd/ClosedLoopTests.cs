@@ -68,35 +68,48 @@ public sealed class ClosedLoopTests
                 "the proxy to learn the backends from the controller",
                 timeoutMs: 15_000);
             var failures = 0;
+            using var stop = new CancellationTokenSource();
             // 250 req/s against 500 req/s of capacity: average utilization 0.5; round robin would put b0 at 1.25.
             var run = Task.Run(async () =>
             {
-                var tick = TimeSpan.FromMilliseconds(20);
-                var end = DateTime.UtcNow.AddSeconds(18);
+                using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
                 var pending = new List<Task>();
-                while (DateTime.UtcNow < end)
+                while (!stop.IsCancellationRequested && await pace.WaitForNextTickAsync())
                 {
                     for (var i = 0; i < 5; i++)
                     {
                         pending.Add(Send(http, proxyAddress, () => Interlocked.Increment(ref failures)));
                     }
-
-                    await Task.Delay(tick);
                 }
 
                 await Task.WhenAll(pending);
             });
 
-            await Task.Delay(TimeSpan.FromSeconds(14));
-            var before = backends.Select(b => b.Served).ToArray();
+            // Converged = two consecutive 3 s windows of served requests at max/avg ≤ 1.10; no fixed wait,
+            // a 40 s deadline instead.
             var window = TimeSpan.FromSeconds(3);
-            await Task.Delay(window);
-            var utilization = backends.Select((b, i) => (b.Served - before[i]) / window.TotalSeconds / Capacities[i]).ToArray();
+            var deadline = DateTime.UtcNow.AddSeconds(40);
+            var good = 0;
+            double[] utilization = [];
+            var ratio = double.NaN;
+            using (var measure = new PeriodicTimer(window))
+            {
+                var before = backends.Select(b => b.Served).ToArray();
+                while (good < 2 && DateTime.UtcNow < deadline && await measure.WaitForNextTickAsync())
+                {
+                    var now = backends.Select(b => b.Served).ToArray();
+                    utilization = [.. now.Select((n, i) => (n - before[i]) / window.TotalSeconds / Capacities[i])];
+                    ratio = utilization.Max() / utilization.Average();
+                    good = ratio <= 1.10 ? good + 1 : 0;
+                    before = now;
+                }
+            }
+
+            await stop.CancelAsync();
             await run;
 
-            var ratio = utilization.Max() / utilization.Average();
             Assert.True(failures == 0, $"{failures} failed requests; max/avg {ratio:F3}");
-            Assert.True(ratio <= 1.10, $"max/avg utilization {ratio:F3} (utilization {string.Join(", ", utilization.Select(u => u.ToString("F2")))})");
+            Assert.True(good == 2, $"max/avg utilization {ratio:F3} (utilization {string.Join(", ", utilization.Select(u => u.ToString("F2")))}) after 40 s");
         }
         finally
         {
