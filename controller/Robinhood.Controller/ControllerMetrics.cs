@@ -9,6 +9,9 @@ public static class ControllerMetrics
         "robinhood_controller_reports_total", "Load reports received, by outcome and refusal reason.",
         "outcome", "reason");
 
+    /// <summary>The accepted-reports series, looked up once: it is counted on every report.</summary>
+    public static readonly Counter.Child ReportsAccepted = Reports.WithLabels("accepted", "");
+
     public static readonly Histogram TickDuration = Metrics.CreateHistogram(
         "robinhood_controller_tick_duration_seconds", "Time to run one control tick over every service.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });

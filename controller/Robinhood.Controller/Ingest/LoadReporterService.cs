@@ -64,7 +64,7 @@ public sealed partial class LoadReporterService(
                 if (error is null)
                 {
                     lastSequence[key] = report.Sequence;
-                    ControllerMetrics.Reports.WithLabels("accepted", "").Inc();
+                    ControllerMetrics.ReportsAccepted.Inc();
                 }
                 else
                 {

@@ -10,9 +10,11 @@ namespace Robinhood.Controller.Publish;
 public sealed class SnapshotCache
 {
     private readonly ConcurrentDictionary<string, WeightSnapshot> _latest = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<SnapshotWatcher, byte> _watchers = new();
+    // Watchers indexed by service: a publish touches only the watchers of its own service.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<SnapshotWatcher, byte>> _watchers = new(StringComparer.Ordinal);
+    private int _watcherCount;
 
-    public int WatcherCount => _watchers.Count;
+    public int WatcherCount => Volatile.Read(ref _watcherCount);
 
     /// <summary>The service's current snapshot, or an empty one at version 0 when nobody has reported.</summary>
     public WeightSnapshot Get(string service) =>
@@ -25,9 +27,12 @@ public sealed class SnapshotCache
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         _latest.AddOrUpdate(snapshot.Service, snapshot, (_, old) => old.Version < snapshot.Version ? snapshot : old);
-        foreach (var watcher in _watchers.Keys)
+        if (_watchers.TryGetValue(snapshot.Service, out var watchers))
         {
-            watcher.Offer(snapshot);
+            foreach (var (watcher, _) in watchers)
+            {
+                watcher.Offer(snapshot);
+            }
         }
     }
 
@@ -35,14 +40,27 @@ public sealed class SnapshotCache
     public SnapshotWatcher Watch(IReadOnlyCollection<string> services)
     {
         var watcher = new SnapshotWatcher(services, this);
-        _watchers.TryAdd(watcher, 0);
+        Interlocked.Increment(ref _watcherCount);
         foreach (var service in services)
         {
+            _watchers.GetOrAdd(service, _ => new ConcurrentDictionary<SnapshotWatcher, byte>()).TryAdd(watcher, 0);
             watcher.Offer(Get(service));
         }
 
         return watcher;
     }
 
-    internal void Remove(SnapshotWatcher watcher) => _watchers.TryRemove(watcher, out _);
+    internal void Remove(SnapshotWatcher watcher, IEnumerable<string> services)
+    {
+        foreach (var service in services)
+        {
+            // An emptied service entry stays: services are few and long-lived.
+            if (_watchers.TryGetValue(service, out var watchers))
+            {
+                watchers.TryRemove(watcher, out _);
+            }
+        }
+
+        Interlocked.Decrement(ref _watcherCount);
+    }
 }

@@ -11,6 +11,7 @@ namespace Robinhood.Controller.Publish;
 public sealed class SnapshotWatcher : IDisposable
 {
     private readonly HashSet<string> _services;
+    private int _disposed;
     private readonly SnapshotCache _cache;
     private readonly ConcurrentDictionary<string, WeightSnapshot> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _sent = new(StringComparer.Ordinal);
@@ -58,5 +59,11 @@ public sealed class SnapshotWatcher : IDisposable
         }
     }
 
-    public void Dispose() => _cache.Remove(this);
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _cache.Remove(this, _services);
+        }
+    }
 }
