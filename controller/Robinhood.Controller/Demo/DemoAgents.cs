@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
+using Robinhood.Controller.Hosting;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Demo;
@@ -19,7 +20,7 @@ public sealed partial class DemoAgents(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var fleet = new DemoFleet(options.Value);
-        var address = LoopbackAddress(configuration["Kestrel:Endpoints:Grpc:Url"] ?? "http://127.0.0.1:7000");
+        var address = ListenAddress.Dialable(configuration["Kestrel:Endpoints:Grpc:Url"] ?? "http://127.0.0.1:7000", "127.0.0.1");
         LogStarting(fleet.Endpoints.Count, options.Value.Service, address);
         using var channel = GrpcChannel.ForAddress(address);
         var weights = new Dictionary<string, uint>(StringComparer.Ordinal);
@@ -84,18 +85,6 @@ public sealed partial class DemoAgents(
         {
             // Acks only keep the stream flowing; the demo's reports are valid by construction.
         }
-    }
-
-    /// <summary>A listening address such as http://0.0.0.0:7000 or http://[::]:7000, dialled on loopback.</summary>
-    public static string LoopbackAddress(string url)
-    {
-        var uri = new UriBuilder(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal));
-        if (uri.Host is "0.0.0.0" or "[::]" or "::")
-        {
-            uri.Host = "127.0.0.1";
-        }
-
-        return uri.Uri.GetLeftPart(UriPartial.Authority);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo fleet: {Count} simulated endpoints of service {Service} reporting to {Address}")]

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Robinhood.Controller.Hosting;
 
 namespace Robinhood.Controller.Leadership;
 
@@ -65,14 +66,8 @@ public sealed partial class LeaderRole(IConfiguration configuration, IOptions<Le
             return configured.TrimEnd('/');
         }
 
-        var url = configuration["Kestrel:Endpoints:Grpc:Url"] ?? "http://0.0.0.0:7000";
         var host = Environment.GetEnvironmentVariable("POD_IP") is { Length: > 0 } ip ? ip : Environment.MachineName;
-        foreach (var wildcard in new[] { "0.0.0.0", "[::]", "+", "*" })
-        {
-            url = url.Replace("//" + wildcard + ":", "//" + host + ":", StringComparison.Ordinal);
-        }
-
-        return url.TrimEnd('/');
+        return ListenAddress.Dialable(configuration["Kestrel:Endpoints:Grpc:Url"] ?? "http://0.0.0.0:7000", host);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "This replica now leads (epoch {Epoch})")]

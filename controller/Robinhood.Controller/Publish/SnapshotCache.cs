@@ -20,8 +20,6 @@ public sealed class SnapshotCache
     public WeightSnapshot Get(string service) =>
         _latest.TryGetValue(service, out var s) ? s : new WeightSnapshot { Service = service, Version = 0 };
 
-    public IEnumerable<WeightSnapshot> All => _latest.Values;
-
     /// <summary>Stores a snapshot and hands it to every watcher of its service.</summary>
     public void Publish(WeightSnapshot snapshot)
     {
