@@ -5,8 +5,8 @@ using Robinhood.Control.Diagnostics;
 
 namespace Robinhood.Controller.Control;
 
-/// <summary>What one tick of one service produced: the weights and the terms behind them.</summary>
-public sealed record ServiceTick(ServiceWeights Weights, double Setpoint, IReadOnlyList<EndpointDiagnostics> Diagnostics);
+/// <summary>What one tick of one service produced: the weights and the setpoint they were pulled toward.</summary>
+public sealed record ServiceTick(ServiceWeights Weights, double Setpoint);
 
 /// <summary>
 /// Every service the controller knows, each with its <see cref="ServiceController"/>. The one place
@@ -89,7 +89,24 @@ public sealed class Fleet(ControlSettingsSource settings, TimeProvider time)
         {
             controller.Options = settings.Current.For(service);
             var weights = controller.Tick();
-            return new ServiceTick(weights, controller.Setpoint, [.. controller.Diagnostics]);
+            return new ServiceTick(weights, controller.Setpoint);
+        }
+    }
+
+    /// <summary>
+    /// A copy of the terms of a service's last control step; empty for an unknown service. Copied when
+    /// asked (a scrape), not every tick: a tick at 10,000 endpoints would copy ~700 KB for nobody.
+    /// </summary>
+    public IReadOnlyList<EndpointDiagnostics> Diagnostics(string service)
+    {
+        if (!_services.TryGetValue(service, out var controller))
+        {
+            return [];
+        }
+
+        lock (controller)
+        {
+            return [.. controller.Diagnostics];
         }
     }
 }

@@ -1,91 +1,173 @@
 using System.Collections.Concurrent;
 using Prometheus;
 using Robinhood.Control;
+using Robinhood.Control.Diagnostics;
+using Robinhood.Controller.Leadership;
 
 namespace Robinhood.Controller.Control;
 
 /// <summary>
-/// Exports each tick's per-endpoint gauges, and removes the series of endpoints that are gone.
-/// Each endpoint's series are looked up once and kept: a labelled lookup costs far more than a
-/// Set, and a tick at 10,000 endpoints sets over 100,000 values. Services may be exported in
-/// parallel; one service is exported by one thread at a time.
+/// The per-endpoint and per-service gauges of the latest tick. A tick only keeps its result
+/// (<see cref="Record"/>); the gauges are set when Prometheus scrapes, from the latest tick of each
+/// service and the terms of its last control step. A tick at 10,000 endpoints would otherwise set over 100,000 values every second for a
+/// scrape that reads them every 15–30 s. Series of endpoints and services that are gone are removed
+/// at the same time, and all of them when this replica no longer leads (a follower does not tick).
 /// </summary>
-public sealed class TickMetrics
+public sealed class TickMetrics : IDisposable
 {
     private static readonly EndpointPhase[] Phases = Enum.GetValues<EndpointPhase>();
     private static readonly string[] States = [.. Phases.Select(p => p.ToString().ToUpperInvariant())];
     private static readonly string[] Terms = ["error", "proportional", "integral", "derivative", "feed_forward"];
-    private readonly ConcurrentDictionary<string, ServiceSeries> _services = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ServiceTick> _latest = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ServiceSeries> _series = new(StringComparer.Ordinal);
+    private readonly Fleet _fleet;
+    private readonly LeaderRole _role;
+    private bool _disposed;
 
-    public void Export(ServiceTick tick)
+    public TickMetrics(Fleet fleet, LeaderRole role)
+    {
+        _fleet = fleet;
+        _role = role;
+        // The registry offers no way to unregister; a disposed instance's callback does nothing.
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(Export);
+    }
+
+    /// <summary>Keeps a service's latest tick for the next scrape.</summary>
+    public void Record(ServiceTick tick)
     {
         ArgumentNullException.ThrowIfNull(tick);
-        var service = tick.Weights.Service;
-        var serviceSeries = _services.GetOrAdd(service, _ => new ServiceSeries());
-        var endpoints = serviceSeries.Endpoints;
-        var generation = ++serviceSeries.Generation;
-        var seen = 0;
-        foreach (var e in tick.Weights.Endpoints)
+        _latest[tick.Weights.Service] = tick;
+    }
+
+    /// <summary>Sets every gauge from the latest ticks; called by the registry before each collection.</summary>
+    public void Export()
+    {
+        // Concurrent scrapes take turns: the kept series are not thread-safe.
+        lock (_series)
         {
-            var series = Series(endpoints, service, e.Endpoint);
-            if (series.Seen != generation)
+            if (_disposed)
             {
-                series.Seen = generation;
-                seen++;
+                return;
             }
 
-            series.Weight.Set(e.Weight);
-            series.Utilization.Set(e.Utilization);
-            for (var i = 0; i < Phases.Length; i++)
+            if (!_role.IsLeader)
             {
-                series.States[i].Set(Phases[i] == e.Phase ? 1 : 0);
+                _latest.Clear();
+            }
+
+            foreach (var (service, tick) in _latest)
+            {
+                if (!_series.TryGetValue(service, out var series))
+                {
+                    _series[service] = series = new ServiceSeries(service);
+                }
+
+                series.Export(tick, _fleet.Diagnostics(service));
+            }
+
+            foreach (var service in _series.Keys.Where(s => !_latest.ContainsKey(s)).ToList())
+            {
+                _series[service].Remove();
+                _series.Remove(service);
             }
         }
+    }
 
-        foreach (var d in tick.Diagnostics)
+    /// <summary>Removes this instance's series; its collect callback does nothing from now on.</summary>
+    public void Dispose()
+    {
+        lock (_series)
         {
-            var terms = Series(endpoints, service, d.Endpoint).Terms;
-            terms[0].Set(d.Error);
-            terms[1].Set(d.Proportional);
-            terms[2].Set(d.Integral);
-            terms[3].Set(d.Derivative);
-            terms[4].Set(d.FeedForward);
-        }
-
-        var stats = ServiceStatistics.Of(tick.Weights);
-        ControllerMetrics.MaxAvgUtilization.WithLabels(service).Set(stats.MaxOverAverage);
-        ControllerMetrics.Setpoint.WithLabels(service).Set(double.IsFinite(tick.Setpoint) ? tick.Setpoint : 0);
-        ControllerMetrics.Frozen.WithLabels(service).Set(tick.Weights.Frozen ? 1 : 0);
-
-        if (endpoints.Count > seen)
-        {
-            foreach (var (endpoint, series) in endpoints.Where(p => p.Value.Seen != generation).ToList())
+            _disposed = true;
+            _latest.Clear();
+            foreach (var series in _series.Values)
             {
                 series.Remove();
-                endpoints.Remove(endpoint);
+            }
+
+            _series.Clear();
+        }
+    }
+
+    /// <summary>One service's gauges: its own, and each endpoint's, kept between scrapes (a labelled lookup costs far more than a Set).</summary>
+    private sealed class ServiceSeries(string service)
+    {
+        private readonly Dictionary<string, EndpointSeries> _endpoints = new(StringComparer.Ordinal);
+        private readonly Gauge.Child _maxAvg = ControllerMetrics.MaxAvgUtilization.WithLabels(service);
+        private readonly Gauge.Child _setpoint = ControllerMetrics.Setpoint.WithLabels(service);
+        private readonly Gauge.Child _frozen = ControllerMetrics.Frozen.WithLabels(service);
+        private long _generation;
+
+        public void Export(ServiceTick tick, IReadOnlyList<EndpointDiagnostics> diagnostics)
+        {
+            var generation = ++_generation;
+            var seen = 0;
+            foreach (var e in tick.Weights.Endpoints)
+            {
+                var series = Endpoint(e.Endpoint);
+                if (series.Seen != generation)
+                {
+                    series.Seen = generation;
+                    seen++;
+                }
+
+                series.Weight.Set(e.Weight);
+                series.Utilization.Set(e.Utilization);
+                for (var i = 0; i < Phases.Length; i++)
+                {
+                    series.States[i].Set(Phases[i] == e.Phase ? 1 : 0);
+                }
+            }
+
+            foreach (var d in diagnostics)
+            {
+                var terms = Endpoint(d.Endpoint).Terms;
+                terms[0].Set(d.Error);
+                terms[1].Set(d.Proportional);
+                terms[2].Set(d.Integral);
+                terms[3].Set(d.Derivative);
+                terms[4].Set(d.FeedForward);
+            }
+
+            _maxAvg.Set(ServiceStatistics.Of(tick.Weights).MaxOverAverage);
+            _setpoint.Set(double.IsFinite(tick.Setpoint) ? tick.Setpoint : 0);
+            _frozen.Set(tick.Weights.Frozen ? 1 : 0);
+
+            if (_endpoints.Count > seen)
+            {
+                foreach (var (endpoint, series) in _endpoints.Where(p => p.Value.Seen != generation).ToList())
+                {
+                    series.Remove();
+                    _endpoints.Remove(endpoint);
+                }
             }
         }
-    }
 
-    private static EndpointSeries Series(Dictionary<string, EndpointSeries> endpoints, string service, string endpoint)
-    {
-        if (!endpoints.TryGetValue(endpoint, out var series))
+        public void Remove()
         {
-            endpoints[endpoint] = series = new EndpointSeries(service, endpoint);
+            foreach (var series in _endpoints.Values)
+            {
+                series.Remove();
+            }
+
+            _endpoints.Clear();
+            _maxAvg.Remove();
+            _setpoint.Remove();
+            _frozen.Remove();
         }
 
-        return series;
+        private EndpointSeries Endpoint(string endpoint)
+        {
+            if (!_endpoints.TryGetValue(endpoint, out var series))
+            {
+                _endpoints[endpoint] = series = new EndpointSeries(service, endpoint);
+            }
+
+            return series;
+        }
     }
 
-    /// <summary>One service's endpoints and its export count.</summary>
-    private sealed class ServiceSeries
-    {
-        public long Generation;
-
-        public Dictionary<string, EndpointSeries> Endpoints { get; } = new(StringComparer.Ordinal);
-    }
-
-    /// <summary>One endpoint's gauge children, kept between ticks.</summary>
+    /// <summary>One endpoint's gauge children.</summary>
     private sealed class EndpointSeries(string service, string endpoint)
     {
         public long Seen { get; set; }
