@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Robinhood.Controller.Dashboard;
 using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Control;
 
@@ -13,6 +15,7 @@ namespace Robinhood.Controller.Control;
 public sealed partial class ControlLoop(
     Fleet fleet,
     SnapshotPublisher publisher,
+    SnapshotCache cache,
     LeaderRole role,
     TickMetrics metrics,
     FleetView view,
@@ -70,36 +73,74 @@ public sealed partial class ControlLoop(
         var now = time.GetUtcNow();
         var publishing = now - _started >= settings.Current.StartupGrace;
         // Only the leader computes; followers serve the leader's snapshots from Redis. Services are
-        // independent (each is locked on its own), so they are ticked in parallel.
+        // independent (each is locked on its own), so their control steps run in parallel. The tick ends
+        // with every new snapshot in the cache; then the watchers are woken, so their writes (the
+        // fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick for the cores.
+        var published = new List<WeightSnapshot>();
         if (role.IsLeader)
         {
-            Parallel.ForEach(fleet.Services, service => TickService(service, now, publishing));
+            var stepped = new ConcurrentQueue<ServiceTick>();
+            Parallel.ForEach(fleet.Services, service =>
+            {
+                if (Step(service, now) is { } tick)
+                {
+                    stepped.Enqueue(tick);
+                }
+            });
+            if (publishing)
+            {
+                foreach (var tick in stepped)
+                {
+                    if (Publish(tick) is { } snapshot)
+                    {
+                        published.Add(snapshot);
+                    }
+                }
+            }
         }
 
         ControllerMetrics.TickDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+
+        foreach (var snapshot in published)
+        {
+            cache.Notify(snapshot);
+        }
+
         var ticks = Interlocked.Increment(ref _ticks);
         Interlocked.Exchange(ref _nextTick, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously))
             .SetResult(ticks);
     }
 
-    private void TickService(string service, DateTimeOffset now, bool publishing)
+    private ServiceTick? Step(string service, DateTimeOffset now)
     {
         try
         {
             if (fleet.Tick(service) is { } tick)
             {
-                metrics.Export(tick);
+                metrics.Record(tick);
                 view.Record(tick, now);
-                if (publishing)
-                {
-                    publisher.Publish(tick.Weights);
-                }
+                return tick;
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // One service's failure must not stop the others' control.
             LogTickFailed(e, service);
+        }
+
+        return null;
+    }
+
+    private WeightSnapshot? Publish(ServiceTick tick)
+    {
+        try
+        {
+            return publisher.Publish(tick.Weights);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogTickFailed(e, tick.Weights.Service);
+            return null;
         }
     }
 

@@ -23,8 +23,21 @@ public sealed class SnapshotCache
     /// <summary>Stores a snapshot and hands it to every watcher of its service.</summary>
     public void Publish(WeightSnapshot snapshot)
     {
+        Store(snapshot);
+        Notify(snapshot);
+    }
+
+    /// <summary>Keeps a snapshot as its service's latest (unless a newer one is there); watchers hear of it at <see cref="Notify"/>.</summary>
+    public void Store(WeightSnapshot snapshot)
+    {
         ArgumentNullException.ThrowIfNull(snapshot);
         _latest.AddOrUpdate(snapshot.Service, snapshot, (_, old) => old.Version < snapshot.Version ? snapshot : old);
+    }
+
+    /// <summary>Hands a snapshot to every watcher of its service; each writes it on its own stream.</summary>
+    public void Notify(WeightSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
         if (_watchers.TryGetValue(snapshot.Service, out var watchers))
         {
             foreach (var (watcher, _) in watchers)

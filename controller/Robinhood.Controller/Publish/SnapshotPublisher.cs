@@ -6,13 +6,14 @@ namespace Robinhood.Controller.Publish;
 
 /// <summary>
 /// Turns a tick's <see cref="ServiceWeights"/> into a versioned <see cref="WeightSnapshot"/>, only when
-/// something a client acts on changed.
+/// something a client acts on changed, and stores it in the cache. The caller wakes the watchers
+/// (<see cref="SnapshotCache.Notify"/>) once its tick is done, so their writes do not compete with it.
 /// </summary>
 public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
 {
     private readonly Dictionary<string, ServiceWeights> _published = new(StringComparer.Ordinal);
 
-    /// <summary>Publishes the weights when they differ from the last published; returns the snapshot or null.</summary>
+    /// <summary>Stores a new snapshot when the weights differ from the last published; returns it, or null.</summary>
     public WeightSnapshot? Publish(ServiceWeights weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
@@ -33,6 +34,7 @@ public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
             Version = NextVersion(cache.Get(weights.Service).Version, now),
             ComputedAt = Timestamp.FromDateTimeOffset(now),
         };
+        snapshot.Endpoints.Capacity = weights.Endpoints.Count;
         foreach (var e in weights.Endpoints)
         {
             snapshot.Endpoints.Add(new EndpointWeight
@@ -45,7 +47,7 @@ public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
             });
         }
 
-        cache.Publish(snapshot);
+        cache.Store(snapshot);
         ControllerMetrics.Snapshots.WithLabels(weights.Service).Inc();
         return snapshot;
     }
