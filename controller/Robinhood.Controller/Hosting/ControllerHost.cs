@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server.Model;
 using Prometheus;
 using Robinhood.Controller.Auth;
 using Robinhood.Controller.Control;
@@ -30,6 +31,7 @@ public static class ControllerHost
         }
 
         builder.Services.AddGrpc();
+        builder.Services.AddSingleton<IServiceMethodProvider<WeightDiscoveryService>, WeightDiscoveryMethods>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ControlSettingsSource>();
         builder.Services.AddSingleton<Fleet>();

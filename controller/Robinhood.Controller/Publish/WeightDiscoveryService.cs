@@ -6,14 +6,14 @@ namespace Robinhood.Controller.Publish;
 
 /// <summary>
 /// <c>WeightDiscovery.Watch</c>: the current snapshot of every requested service at once, then each
-/// newer one. Streams only what the <see cref="SnapshotCache"/> holds.
+/// newer one. Streams only what the <see cref="SnapshotCache"/> holds. Bound by <see cref="WeightDiscoveryMethods"/>.
 /// </summary>
 public sealed partial class WeightDiscoveryService(
     SnapshotCache cache,
     TimeProvider time,
-    ILogger<WeightDiscoveryService> logger) : WeightDiscovery.WeightDiscoveryBase
+    ILogger<WeightDiscoveryService> logger)
 {
-    public override async Task Watch(WatchRequest request, IServerStreamWriter<WeightSnapshot> responseStream, ServerCallContext context)
+    public async Task Watch(WatchRequest request, IServerStreamWriter<WeightSnapshot> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
