@@ -98,8 +98,10 @@ public sealed class ServiceController
             e.PhaseSince = now;
         }
 
-        if (load.Zone.Length > 0)
+        if (load.Zone.Length > 0 && !string.Equals(e.Zone, load.Zone, StringComparison.Ordinal))
         {
+            // Only on a change: every report brings its own copy of the same string, and keeping it
+            // would hand the garbage collector a new survivor per report.
             e.Zone = load.Zone;
         }
 
