@@ -67,7 +67,7 @@ public sealed class ServiceController
     /// <summary>Records the latest load of an endpoint; an unknown endpoint joins (WARMING).</summary>
     public void Observe(EndpointLoad load)
     {
-        ArgumentNullException.ThrowIfNull(load);
+        ArgumentNullException.ThrowIfNull(load.Endpoint, nameof(load));
         var now = _time.GetUtcNow();
         if (!_byName.TryGetValue(load.Endpoint, out var e))
         {
@@ -106,7 +106,9 @@ public sealed class ServiceController
         }
 
         e.LastReportAt = now;
-        e.Pending = load;
+        // Held with the endpoint's own strings, not the report's: a long-lived endpoint pointing at each
+        // new report's strings would make every garbage collection trace them.
+        e.Pending = load with { Endpoint = e.Name, Zone = e.Zone };
     }
 
     /// <summary>An endpoint discovered by membership before it reports: it gets a safe default share.</summary>

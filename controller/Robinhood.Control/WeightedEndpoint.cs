@@ -1,9 +1,9 @@
 namespace Robinhood.Control;
 
-/// <summary>The controller's output for one endpoint after a tick.</summary>
+/// <summary>The controller's output for one endpoint after a tick (a value: a tick's output is one array).</summary>
 /// <param name="Weight">Integer share; the mean over weighted endpoints is about 1000. 0 = send none.</param>
 /// <param name="Utilization">The (smoothed) utilization signal the controller used; finite.</param>
-public sealed record WeightedEndpoint(
+public readonly record struct WeightedEndpoint(
     string Endpoint,
     string Zone,
     uint Weight,

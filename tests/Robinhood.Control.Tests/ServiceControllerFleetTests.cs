@@ -91,8 +91,8 @@ public sealed class ServiceControllerFleetTests(ITestOutputHelper output)
         for (var i = 0; i < 100; i++)
         {
             run.Step();
-            var phase = run.Last!.Endpoints.FirstOrDefault(e => e.Endpoint == node.Name)?.Phase;
-            if (phase is null or EndpointPhase.Warming)
+            var listed = run.Last!.Endpoints.Where(e => e.Endpoint == node.Name).ToList();
+            if (listed.Count == 0 || listed[0].Phase == EndpointPhase.Warming)
             {
                 worst = Math.Max(worst, node.Utilization / run.Fleet.AverageUtilization());
                 servedAtEnd = node.Utilization / run.Fleet.AverageUtilization();

@@ -225,7 +225,7 @@ public sealed class ServiceControllerTests
         for (var i = 0; i < 10; i++)
         {
             weights = Tick(controller, ("b:1", 0.5), ("c:1", 0.5));
-            phases.Add(weights.Endpoints.FirstOrDefault(e => e.Endpoint == "a:1")?.Phase ?? (EndpointPhase)(-1));
+            phases.Add(weights.Endpoints.Where(e => e.Endpoint == "a:1").Select(e => e.Phase).DefaultIfEmpty((EndpointPhase)(-1)).First());
         }
 
         Assert.Contains(EndpointPhase.Stale, phases);
