@@ -73,14 +73,15 @@ public sealed partial class ControlLoop(
         var now = time.GetUtcNow();
         var publishing = now - _started >= settings.Current.StartupGrace;
         // Only the leader computes; followers serve the leader's snapshots from Redis. Services are
-        // independent (each is locked on its own), so their control steps run in parallel. The tick ends
+        // independent (each is locked on its own), so their control steps run in parallel, handed out one
+        // at a time: a worker the scheduler pauses holds up one service, not a chunk. The tick ends
         // with every new snapshot in the cache; then the watchers are woken, so their writes (the
         // fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick for the cores.
         var published = new List<WeightSnapshot>();
         if (role.IsLeader)
         {
             var stepped = new ConcurrentQueue<ServiceTick>();
-            Parallel.ForEach(fleet.Services, service =>
+            Parallel.ForEach(Partitioner.Create(fleet.Services, EnumerablePartitionerOptions.NoBuffering), service =>
             {
                 if (Step(service, now) is { } tick)
                 {
