@@ -21,6 +21,7 @@ public sealed class ScaleRun(ScaleOptions options)
     private const string ManagedMemory = "dotnet_total_memory_bytes";
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private readonly FleetLayout _layout = new(options.PerService);
+    private PrometheusText? _steadyFrom;
 
     public async Task<ScaleResults> RunAsync()
     {
@@ -34,9 +35,6 @@ public sealed class ScaleRun(ScaleOptions options)
             Progress($"in-process ticks at {n:N0} endpoints");
             inProcess.Add(await InProcessTicks.MeasureAsync(n, _layout, options.Seed));
         }
-
-        Progress("cost of a labelled gauge update");
-        var gauges = GaugeCost.Measure(options.MaxEndpoints, _layout);
 
         var reports = new List<ReportPhase>();
         var self = typeof(ScaleRun).Assembly.Location;
@@ -52,6 +50,7 @@ public sealed class ScaleRun(ScaleOptions options)
 
         var watch = new List<WatchPhase>();
         MemoryFigure memory;
+        SteadyTicks steady;
         string[] controllerArgs = ["--Robinhood:Control:Interval=00:00:01", "--Robinhood:Control:StartupGrace=00:00:00"];
         await using (var controller = await ServerProcess.StartAsync(ControllerDll(), controllerArgs, Path.Combine(options.Out, "controller.log")))
         {
@@ -77,6 +76,8 @@ public sealed class ScaleRun(ScaleOptions options)
                 var seconds = watchers == 1 ? Math.Max(5, options.Seconds / 2) : options.Seconds;
                 watch.Add(await MeasureWatchersAsync(controller, watchers, services, seconds));
             }
+
+            steady = Steady(_steadyFrom!, new PrometheusText(await controller.ScrapeAsync()));
         }
 
         return new ScaleResults(
@@ -87,9 +88,9 @@ public sealed class ScaleRun(ScaleOptions options)
             options.PerService,
             options.Seconds,
             inProcess,
-            gauges,
             reports,
             watch,
+            steady,
             memory);
     }
 
@@ -97,7 +98,13 @@ public sealed class ScaleRun(ScaleOptions options)
     {
         agents.Endpoints = endpoints;
         await Task.Delay(TimeSpan.FromSeconds(options.WarmUpSeconds));
-        var ticksBefore = scrapeTicks ? new PrometheusText(await server.ScrapeAsync()).Histogram(TickHistogram) : null;
+        var before = scrapeTicks ? new PrometheusText(await server.ScrapeAsync()) : null;
+        var ticksBefore = before?.Histogram(TickHistogram);
+        if (endpoints == options.MaxEndpoints)
+        {
+            _steadyFrom = before;
+        }
+
         var load0 = agents.Read();
         var (server0, self0, machine0) = (server.Sample(), ProcessSample.Read(Environment.ProcessId), MachineSample.Read());
         agents.BeginLatencyWindow();
@@ -141,7 +148,7 @@ public sealed class ScaleRun(ScaleOptions options)
     {
         await using var fleet = new WatcherFleet(server.GrpcAddress, watchers, options.WatchConnections, services);
         await fleet.AllStarted.WaitAsync(TimeSpan.FromSeconds(60));
-        await Task.Delay(Interval);
+        await Task.Delay(TimeSpan.FromSeconds(options.WarmUpSeconds));
         var before = new PrometheusText(await server.ScrapeAsync());
         var (ticksBefore, pushBefore) = (before.Histogram(TickHistogram), before.Histogram(PushHistogram));
         var (server0, self0, machine0) = (server.Sample(), ProcessSample.Read(Environment.ProcessId), MachineSample.Read());
@@ -183,6 +190,20 @@ public sealed class ScaleRun(ScaleOptions options)
             latencies);
         Progress($"  tick→last watcher p50 {phase.P50Ms:F1} ms, p99 {phase.P99Ms:F1} ms over {phase.Ticks} ticks, {phase.MeanWatchersReached:N0} watchers reached per tick, server {phase.ServerCores:F2} cores");
         return phase;
+    }
+
+    /// <summary>The controller's ticks and collections from the first window at the largest fleet to the end of the watcher windows.</summary>
+    private SteadyTicks Steady(PrometheusText from, PrometheusText to)
+    {
+        var ticks = to.Histogram(TickHistogram).Since(from.Histogram(TickHistogram));
+        return new SteadyTicks(
+            options.MaxEndpoints,
+            ticks.Total,
+            ticks.Quantile(0.5) * 1000,
+            ticks.Quantile(0.9) * 1000,
+            ticks.Quantile(0.99) * 1000,
+            ticks.Above(0.01),
+            [.. Enumerable.Range(0, 3).Select(g => to.Collections(g) - from.Collections(g))]);
     }
 
     /// <summary>The controller build next to this benchmark (a project reference copies it with its runtimeconfig).</summary>

@@ -28,8 +28,11 @@ public sealed record ScaleOptions(
                                     [--controller PATH/Robinhood.Controller.dll] [--seed 42]
         """;
 
-    /// <summary>Seconds every load step runs before its window opens (streams connect, JIT, endpoints join).</summary>
-    public int WarmUpSeconds => 3;
+    /// <summary>
+    /// Seconds every load step runs before its window opens: streams connect, the JIT tiers up, and new
+    /// endpoints pass the controller's 10 s warm-up (WARMING, then ACTIVE under feedback control).
+    /// </summary>
+    public int WarmUpSeconds => 12;
 
     public int MaxEndpoints => Endpoints[^1];
 

@@ -51,6 +51,8 @@ public static class ScaleTable
             md.AppendLine(Inv($"| tick p50 / p99, /metrics histogram ({c.TickCount:F0} ticks) | {at} | {c.TickP50Ms:F2} / {c.TickP99Ms:F2} ms | {baseline} | {ratio} | {TickBudget(c.Endpoints, c.TickP99Ms)} |"));
         }
 
+        var st = results.Steady;
+        md.AppendLine(Inv($"| tick p50 / p90 / p99, /metrics histogram over every window at {st.Endpoints:N0} ({st.Ticks:F0} ticks; {st.Over10Ms:F0} over 10 ms; GCs gen 0/1/2: {st.Collections[0]:F0}/{st.Collections[1]:F0}/{st.Collections[2]:F0}) | {st.Endpoints:N0} endpoints, with and without watchers | {st.P50Ms:F2} / {st.P90Ms:F2} / {st.P99Ms:F2} ms | | | {TickBudget(st.Endpoints, st.P99Ms)} |"));
         foreach (var t in results.InProcessTicks)
         {
             var at = Inv($"{t.Endpoints:N0} endpoints");
@@ -59,7 +61,9 @@ public static class ScaleTable
             md.AppendLine(Inv($"| tick p50 / p99, stopwatch in-process ({t.Ticks} ticks) | {at} | {t.P50Ms:F2} / {t.P99Ms:F2} ms | {baseline} | {ratio} | {TickBudget(t.Endpoints, t.P99Ms)} |"));
             var cpuBaseline = t == inProcessSmallest ? "" : Inv($"{inProcessSmallest!.CpuP50Ms:F2} / {inProcessSmallest.CpuP99Ms:F2} ms at {inProcessSmallest.Endpoints:N0}");
             var cpuRatio = t == inProcessSmallest ? "" : Ratio(t.CpuP99Ms, inProcessSmallest!.CpuP99Ms) + " (p99)";
-            md.AppendLine(Inv($"| tick p50 / p99, thread CPU time in-process (same ticks) | {at} | {t.CpuP50Ms:F2} / {t.CpuP99Ms:F2} ms | {cpuBaseline} | {cpuRatio} | {TickBudget(t.Endpoints, t.CpuP99Ms)} |"));
+            md.AppendLine(Inv($"| tick p50 / p99, process CPU time in-process (same ticks, all threads) | {at} | {t.CpuP50Ms:F2} / {t.CpuP99Ms:F2} ms | {cpuBaseline} | {cpuRatio} | |"));
+            md.AppendLine(Inv($"| ticks a GC paused, longest pause (same ticks) | {at} | {t.TicksWithGcPause} of {t.Ticks}, {t.MaxGcPauseMs:F2} ms | | | |"));
+            md.AppendLine(Inv($"| allocated per tick, median (same ticks) | {at} | {t.AllocatedBytesPerTick / 1048576:F2} MiB | | | |"));
         }
 
         var one = results.Watch.MinBy(w => w.Watchers);
@@ -76,19 +80,16 @@ public static class ScaleTable
         md.AppendLine(Inv($"| memory per endpoint, managed heap | 0 → {m.Endpoints:N0} endpoints | {m.ManagedPerEndpoint / 1024:F1} KiB ({m.LoadedManagedBytes / 1048576.0:F0} MiB) | {m.IdleManagedBytes / 1048576.0:F0} MiB idle | {Ratio(m.LoadedManagedBytes, m.IdleManagedBytes)} | |"));
 
         md.AppendLine();
-        md.AppendLine("Where a tick's time goes (in-process, mean thread CPU ms per tick, summed over services), and ingest cost without gRPC:");
+        md.AppendLine("Where a tick's time goes (in-process, mean thread CPU ms per tick, summed over services), what a Prometheus scrape adds, and ingest cost without gRPC:");
         md.AppendLine();
-        md.AppendLine("| endpoints | control step (Fleet.Tick) | Prometheus gauges (TickMetrics) | dashboard (FleetView) | snapshot (SnapshotPublisher) | Fleet.Observe per report |");
+        md.AppendLine("| endpoints | control step (Fleet.Tick) | keep for gauges and dashboard (TickMetrics, FleetView .Record) | snapshot (SnapshotPublisher) | per scrape: gauges (TickMetrics.Export) | Fleet.Observe per report |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- |");
         foreach (var t in results.InProcessTicks)
         {
             var b = t.Breakdown;
-            md.AppendLine(Inv($"| {t.Endpoints:N0} | {b.ControlMs:F2} ms | {b.MetricsMs:F2} ms | {b.DashboardMs:F2} ms | {b.PublishMs:F2} ms | {t.ObserveMicrosecondsPerReport:F2} µs |"));
+            md.AppendLine(Inv($"| {t.Endpoints:N0} | {b.ControlMs:F2} ms | {b.RecordMs:F2} ms | {b.PublishMs:F2} ms | {b.ScrapeMs:F2} ms | {t.ObserveMicrosecondsPerReport:F2} µs |"));
         }
 
-        var g = results.Gauges;
-        md.AppendLine();
-        md.AppendLine(Inv($"A labelled gauge update as TickMetrics makes it (`WithLabels(...).Set`, {g.Series:N0} series): {g.WithLabelsNanoseconds:F0} ns; on a child kept from the first lookup: {g.CachedChildNanoseconds:F0} ns. TickMetrics makes 11 such updates per endpoint per tick."));
         md.AppendLine();
         md.AppendLine("CPU in each window, cores (machine = every process; other = machine − server − generator, i.e. other people's work):");
         md.AppendLine();

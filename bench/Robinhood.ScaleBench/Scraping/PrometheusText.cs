@@ -28,6 +28,9 @@ public sealed class PrometheusText
     /// <summary>A series' value by its exact name and labels as exposed, e.g. <c>name{le="0.1"}</c>.</summary>
     public double? Value(string series) => _values.TryGetValue(series, out var v) ? v : null;
 
+    /// <summary>Collections of one GC generation so far (prometheus-net's <c>dotnet_collection_count_total</c>).</summary>
+    public double Collections(int generation) => Value($"dotnet_collection_count_total{{generation=\"{generation}\"}}") ?? double.NaN;
+
     /// <summary>A histogram's cumulative buckets, ascending by upper bound (the last is +Inf).</summary>
     public CumulativeHistogram Histogram(string name)
     {
@@ -58,7 +61,7 @@ public sealed record CumulativeHistogram(IReadOnlyList<double> Bounds, IReadOnly
 
     /// <summary>
     /// The q-quantile, interpolated linearly inside its bucket as PromQL's histogram_quantile does; only as
-    /// good as the buckets (here a factor of 2 apart).
+    /// good as the buckets.
     /// </summary>
     public double Quantile(double q)
     {
@@ -85,5 +88,12 @@ public sealed record CumulativeHistogram(IReadOnlyList<double> Bounds, IReadOnly
         }
 
         return Bounds[^1];
+    }
+
+    /// <summary>Observations above a bound that is one of the buckets' (e.g. the 10 ms budget).</summary>
+    public double Above(double bound)
+    {
+        var i = Bounds.ToList().IndexOf(bound);
+        return i < 0 ? throw new ArgumentOutOfRangeException(nameof(bound), bound, "not a bucket bound") : Total - Counts[i];
     }
 }

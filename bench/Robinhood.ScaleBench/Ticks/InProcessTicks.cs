@@ -18,7 +18,7 @@ namespace Robinhood.ScaleBench.Ticks;
 /// Tick time measured with a stopwatch around <see cref="ControlLoop.Tick"/> in this process: the real
 /// controller host, fed the same fleet through <see cref="Fleet.Observe"/> (no gRPC) on a fake clock
 /// advanced one interval per tick, so endpoints pass warm-up as they would. Then the same ticks taken
-/// apart into the four things a tick does, to show where the time goes.
+/// apart into the things a tick does, to show where the time goes, with what a scrape adds.
 /// </summary>
 public static class InProcessTicks
 {
@@ -61,6 +61,8 @@ public static class InProcessTicks
         var observe = new List<double>();
         var ticks = new List<double>();
         var cpu = new List<double>();
+        var gcPauses = new List<double>();
+        var allocated = new List<double>();
         var measuring = Stopwatch.StartNew();
         for (var t = 0; t < WarmTicks + MaxTicks && (ticks.Count < MinTicks || measuring.Elapsed < MeasureFor); t++)
         {
@@ -72,12 +74,17 @@ public static class InProcessTicks
             observe.Add(Observe(fleet, endpoints, layout, random));
             time.Advance(TimeSpan.FromSeconds(1));
             var started = Stopwatch.GetTimestamp();
-            var cpuStarted = ThreadCpuTime.Now();
+            var cpuStarted = Environment.CpuUsage.TotalTime;
+            var pausedBefore = GC.GetTotalPauseDuration();
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             loop.Tick();
+            var allocatedAfter = GC.GetTotalAllocatedBytes(precise: true);
             if (t >= WarmTicks)
             {
                 ticks.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                cpu.Add((ThreadCpuTime.Now() - cpuStarted).TotalMilliseconds);
+                cpu.Add((Environment.CpuUsage.TotalTime - cpuStarted).TotalMilliseconds);
+                gcPauses.Add((GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds);
+                allocated.Add(allocatedAfter - allocatedBefore);
             }
         }
 
@@ -91,6 +98,9 @@ public static class InProcessTicks
             ticks.Maximum(),
             cpu.Quantile(0.5),
             cpu.Quantile(0.99),
+            gcPauses.Count(p => p > 0),
+            gcPauses.Maximum(),
+            allocated.Median(),
             observe.Median() * 1000 / endpoints,
             breakdown);
     }
@@ -108,13 +118,16 @@ public static class InProcessTicks
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
-    /// <summary>What <see cref="ControlLoop.Tick"/> does per service, part by part; mean thread CPU ms per tick.</summary>
+    /// <summary>
+    /// What <see cref="ControlLoop.Tick"/> does per service, part by part, as mean thread CPU ms per tick; and
+    /// what a Prometheus scrape adds (<see cref="TickMetrics.Export"/>, the gauges of every latest tick).
+    /// </summary>
     private static TickBreakdown Breakdown(IServiceProvider services, Fleet fleet, int endpoints, FleetLayout layout, Random random, FakeTimeProvider time)
     {
         var metrics = services.GetRequiredService<TickMetrics>();
         var view = services.GetRequiredService<FleetView>();
         var publisher = services.GetRequiredService<SnapshotPublisher>();
-        TimeSpan control = default, export = default, record = default, publish = default;
+        TimeSpan control = default, record = default, publish = default, scrape = default;
         for (var t = 0; t < BreakdownTicks; t++)
         {
             Observe(fleet, endpoints, layout, random);
@@ -124,25 +137,31 @@ public static class InProcessTicks
                 var a = ThreadCpuTime.Now();
                 var tick = fleet.Tick(service)!;
                 var b = ThreadCpuTime.Now();
-                metrics.Export(tick);
-                var c = ThreadCpuTime.Now();
+                metrics.Record(tick);
                 view.Record(tick, time.GetUtcNow());
-                var d = ThreadCpuTime.Now();
+                var c = ThreadCpuTime.Now();
                 publisher.Publish(tick.Weights);
-                var e = ThreadCpuTime.Now();
+                var d = ThreadCpuTime.Now();
                 control += b - a;
-                export += c - b;
-                record += d - c;
-                publish += e - d;
+                record += c - b;
+                publish += d - c;
             }
+
+            var e = ThreadCpuTime.Now();
+            metrics.Export();
+            scrape += ThreadCpuTime.Now() - e;
         }
 
         double Ms(TimeSpan total) => total.TotalMilliseconds / BreakdownTicks;
-        return new TickBreakdown(Ms(control), Ms(export), Ms(record), Ms(publish));
+        return new TickBreakdown(Ms(control), Ms(record), Ms(publish), Ms(scrape));
     }
 }
 
-/// <summary>Tick wall times (stopwatch) and thread CPU times at one fleet size, and the cost of ingesting one report.</summary>
+/// <summary>
+/// Tick wall times (stopwatch), the process's CPU time during each tick (every thread: services are ticked
+/// in parallel), how many ticks a GC paused and the longest such pause, the bytes a tick allocates (median;
+/// nothing else runs in this process meanwhile), and the cost of ingesting one report.
+/// </summary>
 public sealed record InProcessTickResult(
     int Endpoints,
     int Ticks,
@@ -151,8 +170,15 @@ public sealed record InProcessTickResult(
     double MaxMs,
     double CpuP50Ms,
     double CpuP99Ms,
+    int TicksWithGcPause,
+    double MaxGcPauseMs,
+    double AllocatedBytesPerTick,
     double ObserveMicrosecondsPerReport,
     TickBreakdown Breakdown);
 
-/// <summary>Mean thread CPU milliseconds per tick in each part: the control step (Fleet.Tick), Prometheus gauges (TickMetrics), dashboard (FleetView), snapshot (SnapshotPublisher).</summary>
-public sealed record TickBreakdown(double ControlMs, double MetricsMs, double DashboardMs, double PublishMs);
+/// <summary>
+/// Mean thread CPU milliseconds per tick in each part: the control step (Fleet.Tick), keeping the tick for
+/// the gauges and the dashboard (TickMetrics.Record, FleetView.Record), the snapshot (SnapshotPublisher);
+/// and per scrape, setting the gauges of every service's latest tick (TickMetrics.Export).
+/// </summary>
+public sealed record TickBreakdown(double ControlMs, double RecordMs, double PublishMs, double ScrapeMs);
