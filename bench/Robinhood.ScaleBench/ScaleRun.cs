@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MathNet.Numerics.Statistics;
 using Robinhood.Controller.Hosting;
 using Robinhood.ScaleBench.Cli;
@@ -97,7 +98,18 @@ public sealed class ScaleRun(ScaleOptions options)
     private async Task<ReportPhase> MeasureReportsAsync(string target, ServerProcess server, AgentFleet agents, int endpoints, bool scrapeTicks)
     {
         agents.Endpoints = endpoints;
-        await Task.Delay(TimeSpan.FromSeconds(options.WarmUpSeconds));
+        var firstScrapeMs = double.NaN;
+        if (scrapeTicks)
+        {
+            // Prometheus scrapes every 15-30 s: the scrape that first exports the endpoints that just joined
+            // (creating their series, ~11 per endpoint) happens during the warm-up, not at the window's start.
+            await Task.Delay(TimeSpan.FromSeconds(options.WarmUpSeconds / 2.0));
+            var scraping = Stopwatch.StartNew();
+            await server.ScrapeAsync();
+            firstScrapeMs = scraping.Elapsed.TotalMilliseconds;
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(scrapeTicks ? options.WarmUpSeconds / 2.0 : options.WarmUpSeconds));
         var before = scrapeTicks ? new PrometheusText(await server.ScrapeAsync()) : null;
         var ticksBefore = before?.Histogram(TickHistogram);
         if (endpoints == options.MaxEndpoints)
@@ -134,7 +146,8 @@ public sealed class ScaleRun(ScaleOptions options)
             server1.RssBytes,
             ticks?.Total ?? double.NaN,
             (ticks?.Quantile(0.5) ?? double.NaN) * 1000,
-            (ticks?.Quantile(0.99) ?? double.NaN) * 1000);
+            (ticks?.Quantile(0.99) ?? double.NaN) * 1000,
+            firstScrapeMs);
         if (load1.FirstRefusal is { } refusal)
         {
             Progress($"  refused: {refusal}");
@@ -149,8 +162,13 @@ public sealed class ScaleRun(ScaleOptions options)
         await using var fleet = new WatcherFleet(server.GrpcAddress, watchers, options.WatchConnections, services);
         await fleet.AllStarted.WaitAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(options.WarmUpSeconds));
+        var scraping = Stopwatch.StartNew();
         var before = new PrometheusText(await server.ScrapeAsync());
+        var scrapeMs = scraping.Elapsed.TotalMilliseconds;
         var (ticksBefore, pushBefore) = (before.Histogram(TickHistogram), before.Histogram(PushHistogram));
+        // The fan-out window opens a tick after that scrape: at 10,000 endpoints a scrape is a burst of CPU
+        // (its time is reported), and Prometheus makes one every 15-30 s, not at the start of every window.
+        await Task.Delay(Interval);
         var (server0, self0, machine0) = (server.Sample(), ProcessSample.Read(Environment.ProcessId), MachineSample.Read());
         var from = DateTimeOffset.UtcNow;
         fleet.BeginWindow();
@@ -187,6 +205,7 @@ public sealed class ScaleRun(ScaleOptions options)
             ticks.Quantile(0.99) * 1000,
             pushes.Quantile(0.5) * 1000,
             pushes.Quantile(0.99) * 1000,
+            scrapeMs,
             latencies);
         Progress($"  tick→last watcher p50 {phase.P50Ms:F1} ms, p99 {phase.P99Ms:F1} ms over {phase.Ticks} ticks, {phase.MeanWatchersReached:N0} watchers reached per tick, server {phase.ServerCores:F2} cores");
         return phase;

@@ -26,6 +26,8 @@ public sealed record SteadyTicks(int Endpoints, double Ticks, double P50Ms, doub
 /// <summary>
 /// One measured window of report traffic against one server. Cores are CPU time over wall time from
 /// /proc: the server process, this load generator, and the whole machine (the rest is other people's work).
+/// <paramref name="FirstScrapeMs"/>: the controller's first /metrics scrape after the fleet grew (during the
+/// warm-up), which creates the new endpoints' series.
 /// </summary>
 public sealed record ReportPhase(
     string Target,
@@ -42,12 +44,14 @@ public sealed record ReportPhase(
     long ServerRssBytes,
     double TickCount,
     double TickP50Ms,
-    double TickP99Ms);
+    double TickP99Ms,
+    double FirstScrapeMs);
 
 /// <summary>
 /// Tick-to-last-watcher over the ticks of one window, with the controller under the largest report load;
 /// with the controller's own view (robinhood_controller_push_latency_seconds: computed_at to each write
-/// handed to the stream) to tell the server's share from the receiving side's.
+/// handed to the stream) to tell the server's share from the receiving side's, and how long the /metrics
+/// scrape before the window took (the window opens one tick interval after it).
 /// </summary>
 public sealed record WatchPhase(
     int Watchers,
@@ -66,6 +70,7 @@ public sealed record WatchPhase(
     double TickP99Ms,
     double ServerPushP50Ms,
     double ServerPushP99Ms,
+    double ScrapeMs,
     IReadOnlyList<double> PerTickMs);
 
 /// <summary>The controller's memory idle (no endpoint) and at the largest fleet, as RSS and as the managed heap (GC.GetTotalMemory via /metrics).</summary>

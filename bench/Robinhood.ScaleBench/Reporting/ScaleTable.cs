@@ -49,6 +49,7 @@ public static class ScaleTable
             var baseline = c == smallest ? "" : Inv($"{smallest!.TickP50Ms:F2} / {smallest.TickP99Ms:F2} ms at {smallest.Endpoints:N0}");
             var ratio = c == smallest ? "" : Ratio(c.TickP99Ms, smallest!.TickP99Ms) + " (p99)";
             md.AppendLine(Inv($"| tick p50 / p99, /metrics histogram ({c.TickCount:F0} ticks) | {at} | {c.TickP50Ms:F2} / {c.TickP99Ms:F2} ms | {baseline} | {ratio} | {TickBudget(c.Endpoints, c.TickP99Ms)} |"));
+            md.AppendLine(Inv($"| first /metrics scrape after the fleet grew to this size (creates the new series) | {at} | {c.FirstScrapeMs:F0} ms | | | |"));
         }
 
         var st = results.Steady;
@@ -73,6 +74,7 @@ public static class ScaleTable
             md.AppendLine(Inv($"| tick → last watcher p50 / p99 ({w.Ticks} ticks, {w.MeanWatchersReached:N0} watchers reached per tick) | {at} | {w.P50Ms:F1} / {w.P99Ms:F1} ms | {one?.P50Ms:F1} / {one?.P99Ms:F1} ms, 1 watcher | {Ratio(w.P99Ms, one?.P99Ms)} (p99) | {(w.Watchers >= 1000 ? Verdict(w.P99Ms <= 100, "≤ 100 ms") : "")} |"));
             md.AppendLine(Inv($"| controller's push latency p50 / p99 (computed_at → write handed to the stream, its histogram) | {at} | {w.ServerPushP50Ms:F1} / {w.ServerPushP99Ms:F1} ms | {one?.ServerPushP50Ms:F1} / {one?.ServerPushP99Ms:F1} ms, 1 watcher | {Ratio(w.ServerPushP99Ms, one?.ServerPushP99Ms)} (p99) | |"));
             md.AppendLine(Inv($"| server CPU with watchers, cores | {at} | {w.ServerCores:F3} | {one?.ServerCores:F3}, 1 watcher | {Ratio(w.ServerCores, one?.ServerCores)} | |"));
+            md.AppendLine(Inv($"| a /metrics scrape (the window opens 1 s after it) | {at} | {w.ScrapeMs:F0} ms | {one?.ScrapeMs:F0} ms, 1 watcher | | |"));
         }
 
         var m = results.Memory;
