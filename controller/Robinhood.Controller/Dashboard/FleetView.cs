@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using Robinhood.Control;
 using Robinhood.Controller.Control;
+using Robinhood.Controller.Publish;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Dashboard;
 
-/// <summary>What the dashboard shows: every service's latest tick and its recent max/avg utilization.</summary>
+/// <summary>What the dashboard shows: every service's latest tick (on a follower, the leader's latest snapshot) and its recent max/avg utilization.</summary>
 public sealed class FleetView
 {
     /// <summary>Points of history kept per service (10 minutes at the default 1 s tick).</summary>
@@ -15,14 +17,49 @@ public sealed class FleetView
     public void Record(ServiceTick tick, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(tick);
-        var history = _services.GetOrAdd(tick.Weights.Service, _ => new ServiceHistory());
+        Record(tick.Weights, at, version: 0);
+    }
+
+    /// <summary>
+    /// On a replica that does not lead: the leader's snapshot as it arrives, so every replica shows every
+    /// service. A history point per new snapshot, at its computed_at (none without one); a snapshot no newer
+    /// than the last is ignored, as the feed hands the same snapshot again at every resync.
+    /// </summary>
+    public void Record(WeightSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        // A snapshot carries no frozen flag, so a follower shows every service as not frozen.
+        var weights = new ServiceWeights(
+            snapshot.Service,
+            [.. snapshot.Endpoints.Select(e => new WeightedEndpoint(e.Endpoint, e.Zone, e.Weight, SnapshotPublisher.ToPhase(e.State), e.Utilization))],
+            Frozen: false);
+        Record(weights, snapshot.ComputedAt?.ToDateTimeOffset(), snapshot.Version);
+    }
+
+    /// <param name="version">The snapshot's version; 0 for the leader's own tick, which is always recorded.</param>
+    private void Record(ServiceWeights weights, DateTimeOffset? at, ulong version)
+    {
+        var history = _services.GetOrAdd(weights.Service, _ => new ServiceHistory());
         lock (history)
         {
-            history.Latest = tick.Weights;
-            history.Points.Enqueue(new HistoryPoint(at.ToUnixTimeMilliseconds(), ServiceStatistics.Of(tick.Weights).MaxOverAverage));
-            while (history.Points.Count > HistoryLength)
+            if (version != 0)
             {
-                history.Points.Dequeue();
+                if (version <= history.Version)
+                {
+                    return;
+                }
+
+                history.Version = version;
+            }
+
+            history.Latest = weights;
+            if (at is { } point)
+            {
+                history.Points.Enqueue(new HistoryPoint(point.ToUnixTimeMilliseconds(), ServiceStatistics.Of(weights).MaxOverAverage));
+                while (history.Points.Count > HistoryLength)
+                {
+                    history.Points.Dequeue();
+                }
             }
         }
     }
@@ -46,6 +83,9 @@ public sealed class FleetView
     private sealed class ServiceHistory
     {
         public ServiceWeights? Latest { get; set; }
+
+        /// <summary>The version of the last snapshot recorded; 0 while only ticks have been.</summary>
+        public ulong Version { get; set; }
 
         public Queue<HistoryPoint> Points { get; } = new();
     }

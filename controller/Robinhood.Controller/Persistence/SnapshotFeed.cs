@@ -1,16 +1,20 @@
 using Microsoft.Extensions.Options;
+using Robinhood.Controller.Dashboard;
 using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Persistence;
 
 /// <summary>
-/// Feeds the leader's snapshots from Redis into this replica's <see cref="SnapshotCache"/>: pub/sub
+/// Feeds the leader's snapshots from Redis into this replica's <see cref="SnapshotCache"/> and
+/// <see cref="FleetView"/> (the leader's own view is fed by its ticks): pub/sub
 /// as they are written, plus a full read every <c>Robinhood:Redis:ResyncInterval</c> and whenever the
 /// connection comes back (a missed message heals there). Also learns the leader's address.
 /// </summary>
 public sealed class SnapshotFeed(
     SnapshotCache cache,
+    FleetView view,
     StateStore store,
     RedisConnection redis,
     LeaderRole role,
@@ -41,7 +45,7 @@ public sealed class SnapshotFeed(
                         {
                             if (!role.IsLeader && message.HasValue)
                             {
-                                cache.Publish(StateStore.ParseSnapshot(message));
+                                Take(StateStore.ParseSnapshot(message));
                             }
                         }).ConfigureAwait(false);
                         subscribed = true;
@@ -90,11 +94,17 @@ public sealed class SnapshotFeed(
         {
             if (stored.Snapshot is { } snapshot)
             {
-                cache.Publish(snapshot);
+                Take(snapshot);
             }
         }
 
         role.LeaderAddress = await store.LeaderAddressAsync().ConfigureAwait(false);
+    }
+
+    private void Take(WeightSnapshot snapshot)
+    {
+        cache.Publish(snapshot);
+        view.Record(snapshot);
     }
 
     private void RequestResync()

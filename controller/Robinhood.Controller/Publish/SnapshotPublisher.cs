@@ -67,4 +67,15 @@ public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
         EndpointPhase.Draining => EndpointState.Draining,
         _ => EndpointState.Unspecified,
     };
+
+    /// <summary>The inverse of <see cref="ToState"/>, for a follower showing the leader's snapshot.</summary>
+    public static EndpointPhase ToPhase(EndpointState state) => state switch
+    {
+        EndpointState.Warming => EndpointPhase.Warming,
+        EndpointState.Active => EndpointPhase.Active,
+        EndpointState.Stale => EndpointPhase.Stale,
+        EndpointState.Draining => EndpointPhase.Draining,
+        // Unspecified or a state this build does not know: its weight is not known to be under control.
+        _ => EndpointPhase.Stale,
+    };
 }

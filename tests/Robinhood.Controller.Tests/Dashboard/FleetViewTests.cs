@@ -1,0 +1,87 @@
+using Google.Protobuf.WellKnownTypes;
+using Robinhood.Control;
+using Robinhood.Controller.Dashboard;
+using Robinhood.Controller.Publish;
+using Robinhood.V1;
+
+namespace Robinhood.Controller.Tests.Dashboard;
+
+/// <summary>What a replica that does not lead shows from the leader's snapshots.</summary>
+public sealed class FleetViewTests
+{
+    private static readonly DateTimeOffset ComputedAt = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void RecordSnapshot_EveryState_ShowsPhasesWeightsAndMaxAvgOverActiveOnly()
+    {
+        var view = new FleetView();
+
+        view.Record(Snapshot(version: 7, ComputedAt,
+            ("10.0.0.1:80", 1200, EndpointState.Active, 0.6),
+            ("10.0.0.2:80", 800, EndpointState.Active, 0.2),
+            ("10.0.0.3:80", 300, EndpointState.Warming, 0.9),
+            ("10.0.0.4:80", 1000, EndpointState.Stale, 1.0),
+            ("10.0.0.5:80", 0, EndpointState.Draining, 0.95)));
+
+        var service = Assert.Single(view.Read());
+        Assert.Equal("checkout", service.Service);
+        Assert.False(service.Frozen);
+        Assert.Equal(
+        [
+            new WeightedEndpoint("10.0.0.1:80", "zone-a", 1200, EndpointPhase.Active, 0.6),
+            new WeightedEndpoint("10.0.0.2:80", "zone-a", 800, EndpointPhase.Active, 0.2),
+            new WeightedEndpoint("10.0.0.3:80", "zone-a", 300, EndpointPhase.Warming, 0.9),
+            new WeightedEndpoint("10.0.0.4:80", "zone-a", 1000, EndpointPhase.Stale, 1.0),
+            new WeightedEndpoint("10.0.0.5:80", "zone-a", 0, EndpointPhase.Draining, 0.95),
+        ], service.Endpoints);
+        // Max 0.6 over mean 0.4 of the two ACTIVE endpoints; the others would raise both.
+        Assert.Equal(1.5, service.MaxAvg, precision: 9);
+        var point = Assert.Single(service.History);
+        Assert.Equal(ComputedAt.ToUnixTimeMilliseconds(), point.At);
+        Assert.Equal(1.5, point.MaxAvg, precision: 9);
+    }
+
+    [Theory]
+    [InlineData(EndpointPhase.Warming)]
+    [InlineData(EndpointPhase.Active)]
+    [InlineData(EndpointPhase.Stale)]
+    [InlineData(EndpointPhase.Draining)]
+    public void RecordSnapshot_StatePublishedForPhase_ShowsThatPhase(EndpointPhase phase)
+    {
+        var view = new FleetView();
+
+        view.Record(Snapshot(version: 1, ComputedAt, ("10.0.0.1:80", 1000, SnapshotPublisher.ToState(phase), 0.5)));
+
+        Assert.Equal(phase, Assert.Single(Assert.Single(view.Read()).Endpoints).Phase);
+    }
+
+    [Fact]
+    public void RecordSnapshot_SameOrOlderVersionAgain_KeepsNewerAndAddsNoPoint()
+    {
+        var view = new FleetView();
+        view.Record(Snapshot(version: 5, ComputedAt, ("10.0.0.1:80", 1000, EndpointState.Active, 0.5)));
+
+        // A resync hands the same snapshot again; a late pub/sub message an older one.
+        view.Record(Snapshot(version: 5, ComputedAt, ("10.0.0.1:80", 1000, EndpointState.Active, 0.5)));
+        view.Record(Snapshot(version: 4, ComputedAt.AddSeconds(-1), ("10.0.0.1:80", 700, EndpointState.Active, 0.5)));
+        var unchanged = Assert.Single(view.Read());
+        view.Record(Snapshot(version: 6, ComputedAt.AddSeconds(1), ("10.0.0.1:80", 900, EndpointState.Active, 0.5)));
+        var newer = Assert.Single(view.Read());
+
+        Assert.Equal(1000u, Assert.Single(unchanged.Endpoints).Weight);
+        Assert.Single(unchanged.History);
+        Assert.Equal(900u, Assert.Single(newer.Endpoints).Weight);
+        Assert.Equal([ComputedAt.ToUnixTimeMilliseconds(), ComputedAt.AddSeconds(1).ToUnixTimeMilliseconds()], newer.History.Select(p => p.At));
+    }
+
+    private static WeightSnapshot Snapshot(ulong version, DateTimeOffset computedAt, params (string Endpoint, uint Weight, EndpointState State, double Utilization)[] endpoints)
+    {
+        var snapshot = new WeightSnapshot { Service = "checkout", Version = version, ComputedAt = Timestamp.FromDateTimeOffset(computedAt) };
+        foreach (var (endpoint, weight, state, utilization) in endpoints)
+        {
+            snapshot.Endpoints.Add(new EndpointWeight { Endpoint = endpoint, Weight = weight, Zone = "zone-a", State = state, Utilization = utilization });
+        }
+
+        return snapshot;
+    }
+}
