@@ -1,28 +1,59 @@
 using MathNet.Numerics.Statistics;
-using Robinhood.Control.Tests.Fleet;
+using Robinhood.Simulator.Fleet;
+using Robinhood.Simulator.Strategies;
 using Xunit.Abstractions;
 
 namespace Robinhood.Control.Tests;
 
-/// <summary>The measured targets of the control loop, on a modelled 24-node fleet (capacities 4× apart).</summary>
+/// <summary>
+/// The measured targets of the control loop, on the simulator's 24-node fleet model (capacities ~4× apart) routed by
+/// the simulator's <see cref="RobinhoodStrategy"/>: the control library unchanged, one tick a second.
+/// </summary>
 public sealed class ServiceControllerFleetTests(ITestOutputHelper output)
 {
     private const int Nodes = 24;
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    private static ControlledFleet Converged(int seed, bool reportRate, ControlOptions? options = null, int ticks = 100)
+    /// <summary>
+    /// A fleet where nothing moves but what the controller moves: each node's background CPU stays at its base.
+    /// The published parameters let it wander (σ 0.3% a tick), which no controller working from last tick's
+    /// reports can follow; that is the simulator's steady scenario, not this bound's.
+    /// </summary>
+    private static readonly FleetParameters Still = new() { BackgroundWalk = 0 };
+
+    private static (SimulatedFleet Fleet, RobinhoodStrategy Run) Converged(int seed, bool reportRate, FleetParameters? parameters = null)
     {
-        var run = new ControlledFleet(new ModelledFleet(seed, Nodes) { ReportRate = reportRate }, options ?? new ControlOptions(), Interval);
-        run.Run(ticks);
-        return run;
+        var fleet = new SimulatedFleet(seed, Nodes, parameters) { ReportRate = reportRate };
+        var run = new RobinhoodStrategy(new ControlOptions());
+        fleet.Run(run, 100);
+        return (fleet, run);
+    }
+
+    /// <summary>The last tick's output for <paramref name="endpoint"/>; null while the controller does not list it.</summary>
+    private static WeightedEndpoint? Listed(RobinhoodStrategy run, string endpoint) =>
+        run.LastWeights?.Endpoints.Where(e => e.Endpoint == endpoint).Select(e => (WeightedEndpoint?)e).FirstOrDefault();
+
+    /// <summary>A node at the edge of the model's ranges, named as the model names the next node.</summary>
+    private static NodeSpec Joiner(int cores, double speed, double background)
+    {
+        var only = new FleetParameters
+        {
+            MinCores = cores,
+            MaxCores = cores,
+            MinSpeed = speed,
+            MaxSpeed = speed,
+            MinBackground = background,
+            MaxBackground = background,
+        };
+        return FleetModel.Generate(1, only, new Random(0))[0] with { Endpoint = $"ep-{Nodes:D4}" };
     }
 
     [Fact]
     public void Serve_RoundRobin_FleetIsImbalanced()
     {
-        var fleet = new ModelledFleet(1, Nodes);
+        var fleet = new SimulatedFleet(1, Nodes);
 
-        var imbalance = fleet.Serve(fleet.Nodes.ToDictionary(n => n.Name, _ => 1.0), _ => { });
+        var imbalance = fleet.Serve(new RoundRobin());
+        output.WriteLine($"round robin max/avg {imbalance:F3}");
 
         Assert.True(imbalance > 1.4, $"round robin max/avg {imbalance:F3}: the model must be worth balancing");
     }
@@ -35,10 +66,10 @@ public sealed class ServiceControllerFleetTests(ITestOutputHelper output)
     [InlineData(2, false)]
     public void Tick_HeterogeneousFleetSteady_MaxOverAverageAtMost1_02AndBelowA58(int seed, bool reportRate)
     {
-        var run = Converged(seed, reportRate);
+        var (fleet, run) = Converged(seed, reportRate, Still);
 
-        var steady = run.Run(200);
-        var a58 = A58Weights.Run(new ModelledFleet(seed, Nodes), 300).Skip(100).ToArray();
+        var steady = fleet.Run(run, 200);
+        var a58 = new SimulatedFleet(seed, Nodes, Still).Run(new A58WeightedRoundRobin(), 300)[100..];
 
         output.WriteLine($"controller mean {steady.Mean():F4} p95 {steady.Quantile(0.95):F4} max {steady.Maximum():F4}; A58 mean {a58.Mean():F4}");
         Assert.True(steady.Mean() <= 1.02, $"mean max/avg {steady.Mean():F4}");
@@ -53,49 +84,51 @@ public sealed class ServiceControllerFleetTests(ITestOutputHelper output)
     [InlineData(2, false, 17)]
     public void Tick_NodeLosesHalfItsCapacity_BackWithin20TicksWithoutOscillation(int seed, bool reportRate, int node)
     {
-        var run = Converged(seed, reportRate);
-        var victim = run.Fleet.Nodes[node];
+        var (fleet, run) = Converged(seed, reportRate);
+        var victim = fleet.Model.Nodes[node].Endpoint;
 
-        victim.Capacity /= 2;
+        fleet.Model.Conditions[node].CapacityFactor = 0.5;
         var imbalance = new double[40];
         var weight = new double[40];
         for (var i = 0; i < 40; i++)
         {
-            imbalance[i] = run.Step();
-            weight[i] = run.Endpoint(victim.Name).Weight;
+            imbalance[i] = fleet.Serve(run);
+            weight[i] = Listed(run, victim)!.Value.Weight;
         }
 
         var recovered = Array.FindLastIndex(imbalance, x => x > 1.10) + 1;
         var settled = weight.Skip(30).Average();
-        output.WriteLine($"back under 1.10 after {recovered} ticks; worst after that {imbalance.Skip(recovered).Max():F4}; weight low {weight.Min()} settled {settled:F0}");
+        output.WriteLine($"back under 1.10 after {recovered} ticks; worst after that {imbalance.Skip(recovered).DefaultIfEmpty(1).Max():F4}; weight low {weight.Min()} settled {settled:F0}");
         Assert.True(recovered <= 20, $"still above 1.10 at tick {recovered}");
         Assert.True(imbalance.Skip(20).Max() <= 1.05, "stays balanced");
         Assert.True(weight.Min() >= 0.85 * settled, $"undershoot: low {weight.Min()} against settled {settled:F0}");
     }
 
     [Theory]
-    [InlineData(400, 0.0, true)]
-    [InlineData(100, 0.15, true)]
-    [InlineData(400, 0.0, false)]
-    [InlineData(100, 0.15, false)]
-    public void Tick_NodeJoins_NeverAbove1_3AverageWhileWarmingThenActive(double capacity, double background, bool reportRate)
+    [InlineData(8, 1.1, 0.0, true)]
+    [InlineData(2, 0.9, 0.15, true)]
+    [InlineData(8, 1.1, 0.0, false)]
+    [InlineData(2, 0.9, 0.15, false)]
+    public void Tick_NodeJoins_NeverAbove1_3AverageWhileWarmingThenActive(int cores, double speed, double background, bool reportRate)
     {
-        var tick = TimeSpan.FromMilliseconds(200);
-        var options = new ControlOptions { WarmUp = TimeSpan.FromSeconds(10) };
-        var run = new ControlledFleet(new ModelledFleet(4, Nodes) { ReportRate = reportRate }, options, tick);
-        run.Run(200);
-        var node = run.Fleet.AddNode(capacity, background);
+        // The biggest node the model can draw with no background CPU, or the smallest with more than any drawn one;
+        // membership lists it a tick before its first report arrives. The strategy ticks once a simulated second.
+        var tick = TimeSpan.FromSeconds(1);
+        var fleet = new SimulatedFleet(4, Nodes, joining: Joiner(cores, speed, background)) { ReportRate = reportRate };
+        var run = new RobinhoodStrategy(new ControlOptions { WarmUp = TimeSpan.FromSeconds(10) });
+        fleet.Run(run, 200);
+        fleet.Join(Nodes);
+        var joined = fleet.Model.Nodes[Nodes].Endpoint;
 
         double worst = 0, servedAtEnd = 0;
         var warmingTicks = 0;
         for (var i = 0; i < 100; i++)
         {
-            run.Step();
-            var listed = run.Last!.Endpoints.Where(e => e.Endpoint == node.Name).ToList();
-            if (listed.Count == 0 || listed[0].Phase == EndpointPhase.Warming)
+            fleet.Serve(run);
+            if (Listed(run, joined) is not { Phase: not EndpointPhase.Warming })
             {
-                worst = Math.Max(worst, node.Utilization / run.Fleet.AverageUtilization());
-                servedAtEnd = node.Utilization / run.Fleet.AverageUtilization();
+                servedAtEnd = fleet.Model.Samples[Nodes].Cpu / fleet.AverageCpu();
+                worst = Math.Max(worst, servedAtEnd);
                 warmingTicks++;
             }
         }
@@ -103,7 +136,7 @@ public sealed class ServiceControllerFleetTests(ITestOutputHelper output)
         output.WriteLine($"warming {warmingTicks} ticks; worst {worst:F3}× average; at the end of warm-up {servedAtEnd:F3}× average");
         Assert.True(worst <= 1.3, $"{worst:F3}× the average while warming");
         Assert.InRange(warmingTicks * tick, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(11));
-        Assert.Equal(EndpointPhase.Active, run.Endpoint(node.Name).Phase);
+        Assert.Equal(EndpointPhase.Active, Listed(run, joined)?.Phase);
         Assert.True(servedAtEnd >= 0.7, $"only {servedAtEnd:F3}× the average after warm-up: it must get traffic quickly");
     }
 
@@ -114,15 +147,14 @@ public sealed class ServiceControllerFleetTests(ITestOutputHelper output)
     [InlineData(11, false)]
     public void Tick_NodeStallsOnIo_InFlightBelow80PercentOfLimitWithin30Ticks(int node, bool reportRate)
     {
-        var run = Converged(1, reportRate);
-        var stalled = run.Fleet.Nodes[node];
+        var (fleet, run) = Converged(1, reportRate);
 
-        stalled.Stalled = true;
+        fleet.Model.Conditions[node].Stalled = true;
         var ratio = new double[40];
         for (var i = 0; i < 40; i++)
         {
-            run.Step();
-            ratio[i] = stalled.InFlight / stalled.MaxInFlight;
+            fleet.Serve(run);
+            ratio[i] = fleet.InFlightRatio(node);
         }
 
         var under = Array.FindLastIndex(ratio, x => x >= 0.8) + 1;
@@ -134,21 +166,15 @@ public sealed class ServiceControllerFleetTests(ITestOutputHelper output)
     [Fact]
     public void Serve_A58OnStalledNode_FeedsIt()
     {
-        // Why the signal includes in-flight: qps / cpu rises when a node stalls.
-        var fleet = new ModelledFleet(1, Nodes);
-        var a58 = new A58Weights();
-        for (var i = 0; i < 50; i++)
-        {
-            fleet.Serve(new Dictionary<string, double>(a58.Weights), a58.Observe);
-        }
+        // Why the signal includes in-flight: a stalled node completes less at less CPU, so qps / cpu falls only a little.
+        var fleet = new SimulatedFleet(1, Nodes);
+        var a58 = new A58WeightedRoundRobin();
+        fleet.Run(a58, 50);
 
-        var stalled = fleet.Nodes[5];
-        stalled.Stalled = true;
-        for (var i = 0; i < 30; i++)
-        {
-            fleet.Serve(new Dictionary<string, double>(a58.Weights), a58.Observe);
-        }
+        fleet.Model.Conditions[5].Stalled = true;
+        fleet.Run(a58, 30);
 
-        Assert.True(stalled.InFlight > stalled.MaxInFlight, $"A58 left it at {stalled.InFlight / stalled.MaxInFlight:F2} of its limit");
+        output.WriteLine($"in-flight/limit {fleet.InFlightRatio(5):F2} after 30 ticks of A58");
+        Assert.True(fleet.InFlightRatio(5) > 1, $"A58 left it at {fleet.InFlightRatio(5):F2} of its limit");
     }
 }
