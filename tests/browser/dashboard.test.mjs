@@ -83,7 +83,14 @@ test("the demo service's section lists its endpoints, all ACTIVE with a weight a
     assert.ok(Number.isInteger(e.weight) && e.weight > 0, `weight of ${e.endpoint}: ${e.weight}`);
     assert.match(e.utilization, /^\d{1,3}\.\d%$/, `utilization of ${e.endpoint}`);
   }
-  const color = await section().locator('[data-testid="state"]').first().evaluate(el => getComputedStyle(el).color);
+  // The page redraws its tables as it polls: a cell read while being replaced is detached and has no
+  // computed colour, so read again until the cell read is one in the page.
+  let color = "";
+  for (const end = Date.now() + deadline; !color && Date.now() < end; ) {
+    color = await section().locator('[data-testid="state"]').first()
+      .evaluate(el => el.isConnected ? getComputedStyle(el).color : "");
+    if (!color) await page.waitForTimeout(50);
+  }
   assert.equal(color, "rgb(21, 128, 61)", "ACTIVE is rendered green");
 });
 
