@@ -65,20 +65,28 @@ public sealed class FleetView
     }
 
     /// <summary>A consistent copy for the JSON API, services ordered by name.</summary>
-    public IReadOnlyList<ServiceView> Read() =>
-        [.. _services.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p =>
+    public IReadOnlyList<ServiceView> Read()
+    {
+        var views = new List<ServiceView>();
+        foreach (var (service, history) in _services.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            lock (p.Value)
+            lock (history)
             {
-                var latest = p.Value.Latest!;
-                return new ServiceView(
-                    p.Key,
-                    latest.Frozen,
-                    ServiceStatistics.Of(latest).MaxOverAverage,
-                    [.. latest.Endpoints],
-                    [.. p.Value.Points]);
+                // A service is added an instant before its first weights are recorded; skip it until then.
+                if (history.Latest is { } latest)
+                {
+                    views.Add(new ServiceView(
+                        service,
+                        latest.Frozen,
+                        ServiceStatistics.Of(latest).MaxOverAverage,
+                        [.. latest.Endpoints],
+                        [.. history.Points]));
+                }
             }
-        })];
+        }
+
+        return views;
+    }
 
     private sealed class ServiceHistory
     {
