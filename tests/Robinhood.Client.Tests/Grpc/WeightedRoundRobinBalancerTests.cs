@@ -113,7 +113,9 @@ public sealed class WeightedRoundRobinBalancerTests : IAsyncLifetime
         var counts = await CallAsync(3_000);
 
         Assert.False(counts.ContainsKey("d"));
-        Assert.Equal([1000, 1000, 1000], new[] { "a", "b", "c" }.Select(n => counts[n]));
+        // Equal weights split evenly, though not to the call: calls continuing on different threads pick from
+        // different stripes of the picker, each exact on its own.
+        Assert.All(new[] { "a", "b", "c" }, n => Assert.InRange(counts[n], 990, 1010));
     }
 
     [Fact]
