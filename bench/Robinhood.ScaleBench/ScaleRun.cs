@@ -57,7 +57,7 @@ public sealed class ScaleRun(ScaleOptions options)
         {
             await Task.Delay(TimeSpan.FromSeconds(options.WarmUpSeconds));
             var idle = controller.Sample();
-            var idleManaged = new PrometheusText(await controller.ScrapeAsync()).Value(ManagedMemory) ?? double.NaN;
+            var idleManaged = (await controller.ScrapeAsync()).Value(ManagedMemory) ?? double.NaN;
             await using var agents = new AgentFleet(controller.GrpcAddress, options.Agents, _layout, 0, options.Seed);
             foreach (var n in options.Endpoints)
             {
@@ -65,7 +65,7 @@ public sealed class ScaleRun(ScaleOptions options)
                 reports.Add(await MeasureReportsAsync(ScaleTable.Controller, controller, agents, n, scrapeTicks: true));
             }
 
-            var loadedManaged = new PrometheusText(await controller.ScrapeAsync()).Value(ManagedMemory) ?? double.NaN;
+            var loadedManaged = (await controller.ScrapeAsync()).Value(ManagedMemory) ?? double.NaN;
             memory = new MemoryFigure(options.MaxEndpoints, idle.RssBytes, reports[^1].ServerRssBytes, idleManaged, loadedManaged);
 
             // Every watcher on one service: the budget is one new snapshot reaching 1,000 watchers. Spread over
@@ -78,7 +78,7 @@ public sealed class ScaleRun(ScaleOptions options)
                 watch.Add(await MeasureWatchersAsync(controller, watchers, services, seconds));
             }
 
-            steady = Steady(_steadyFrom!, new PrometheusText(await controller.ScrapeAsync()));
+            steady = Steady(_steadyFrom!, await controller.ScrapeAsync());
         }
 
         return new ScaleResults(
@@ -110,7 +110,7 @@ public sealed class ScaleRun(ScaleOptions options)
         }
 
         await Task.Delay(TimeSpan.FromSeconds(scrapeTicks ? options.WarmUpSeconds / 2.0 : options.WarmUpSeconds));
-        var before = scrapeTicks ? new PrometheusText(await server.ScrapeAsync()) : null;
+        var before = scrapeTicks ? await server.ScrapeAsync() : null;
         var ticksBefore = before?.Histogram(TickHistogram);
         if (endpoints == options.MaxEndpoints)
         {
@@ -124,7 +124,7 @@ public sealed class ScaleRun(ScaleOptions options)
         var latencies = agents.EndLatencyWindow();
         var (server1, self1, machine1) = (server.Sample(), ProcessSample.Read(Environment.ProcessId), MachineSample.Read());
         var load1 = agents.Read();
-        var ticks = ticksBefore is null ? null : new PrometheusText(await server.ScrapeAsync()).Histogram(TickHistogram).Since(ticksBefore);
+        var ticks = ticksBefore is null ? null : (await server.ScrapeAsync()).Histogram(TickHistogram).Since(ticksBefore);
         if (load1.Failure is { } failure)
         {
             throw new InvalidOperationException($"report traffic to {target} failed: {failure}");
@@ -163,7 +163,7 @@ public sealed class ScaleRun(ScaleOptions options)
         await fleet.AllStarted.WaitAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(options.WarmUpSeconds));
         var scraping = Stopwatch.StartNew();
-        var before = new PrometheusText(await server.ScrapeAsync());
+        var before = await server.ScrapeAsync();
         var scrapeMs = scraping.Elapsed.TotalMilliseconds;
         var (ticksBefore, pushBefore) = (before.Histogram(TickHistogram), before.Histogram(PushHistogram));
         // The fan-out window opens a tick after that scrape: at 10,000 endpoints a scrape is a burst of CPU
@@ -179,7 +179,7 @@ public sealed class ScaleRun(ScaleOptions options)
         // Snapshots of the last ticks in the window may still be on their way.
         await Task.Delay(Interval);
         var deliveries = fleet.EndWindow();
-        var after = new PrometheusText(await server.ScrapeAsync());
+        var after = await server.ScrapeAsync();
         var (ticks, pushes) = (after.Histogram(TickHistogram).Since(ticksBefore), after.Histogram(PushHistogram).Since(pushBefore));
         if (fleet.Failure is { } failure)
         {

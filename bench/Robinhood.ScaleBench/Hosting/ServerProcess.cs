@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Robinhood.ScaleBench.Scraping;
 
 namespace Robinhood.ScaleBench.Hosting;
 
@@ -93,8 +94,12 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The Prometheus text the server exposes on /metrics.</summary>
-    public Task<string> ScrapeAsync() => Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+    /// <summary>The series the benchmark reads from the server's /metrics.</summary>
+    public async Task<PrometheusText> ScrapeAsync()
+    {
+        await using var exposition = await Http.GetStreamAsync(new Uri("/metrics", UriKind.Relative));
+        return await PrometheusText.ReadAsync(exposition);
+    }
 
     public static int FreePort()
     {
