@@ -18,7 +18,7 @@ public sealed class WeightDiscoveryMethods : IServiceMethodProvider<WeightDiscov
     // once published.
     private static readonly ConditionalWeakTable<WeightSnapshot, byte[]> Encoded = new();
 
-    public static readonly Method<WatchRequest, WeightSnapshot> Watch = new(
+    private static readonly Method<WatchRequest, WeightSnapshot> Watch = new(
         MethodType.ServerStreaming,
         WeightDiscovery.Descriptor.FullName,
         "Watch",
@@ -30,7 +30,7 @@ public sealed class WeightDiscoveryMethods : IServiceMethodProvider<WeightDiscov
             static (DeserializationContext context) => WeightSnapshot.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
 
     /// <summary>The snapshot's wire bytes, serialized on first use.</summary>
-    public static byte[] Encode(WeightSnapshot snapshot) => Encoded.GetValue(snapshot, static s => s.ToByteArray());
+    private static byte[] Encode(WeightSnapshot snapshot) => Encoded.GetValue(snapshot, static s => s.ToByteArray());
 
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<WeightDiscoveryService> context)
     {
