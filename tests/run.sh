@@ -11,4 +11,6 @@ if ((${#need_apt[@]})); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-dotnet test Robinhood.sln -c Release --logger "console;verbosity=normal" "$@"
+# Every test project also reads tests/tests.runsettings (per-test hang timeout, session timeout);
+# the flag says it where CI reads the command: a test still running after 5 minutes is named and killed.
+dotnet test Robinhood.sln -c Release --blame-hang-timeout 5m --blame-hang-dump-type none --logger "console;verbosity=normal" "$@"

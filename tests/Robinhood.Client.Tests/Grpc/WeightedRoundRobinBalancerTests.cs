@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Robinhood.Client.Grpc;
 using Robinhood.Client.Subscription;
 using Robinhood.Client.Tests.Support;
+using Robinhood.Tests;
 
 namespace Robinhood.Client.Tests.Grpc;
 
@@ -32,7 +33,7 @@ public sealed class WeightedRoundRobinBalancerTests : IAsyncLifetime
             ServiceProvider = _client,
             Credentials = ChannelCredentials.Insecure,
         });
-        _echo = new Echo.EchoClient(_channel);
+        _echo = new Echo.EchoClient(CallDeadline.On(_channel));
         await WarmUpAsync();
     }
 
@@ -125,10 +126,7 @@ public sealed class WeightedRoundRobinBalancerTests : IAsyncLifetime
         // Calls already on their way to d when it went may fail; wait until the balancer has dropped it.
         await ClientHost.WaitUntilAsync(() => Succeeds(), "calls to succeed without d");
         var consecutive = 0;
-        while (consecutive < 50)
-        {
-            consecutive = Succeeds() ? consecutive + 1 : 0;
-        }
+        await ClientHost.WaitUntilAsync(() => (consecutive = Succeeds() ? consecutive + 1 : 0) >= 50, "50 calls in a row to succeed without d");
 
         var counts = await CallAsync(3_000);
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Hosting;
 using Robinhood.Controller.Publish;
+using Robinhood.Tests;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Tests.Hosting;
@@ -32,9 +33,9 @@ public sealed class RunningController : IAsyncDisposable
 
     public string GrpcAddress { get; }
 
-    public LoadReporter.LoadReporterClient Reporter => new(Channel);
+    public LoadReporter.LoadReporterClient Reporter => new(CallDeadline.On(Channel));
 
-    public WeightDiscovery.WeightDiscoveryClient Discovery => new(Channel);
+    public WeightDiscovery.WeightDiscoveryClient Discovery => new(CallDeadline.On(Channel));
 
     public ControlLoop Loop => App.Services.GetRequiredService<ControlLoop>();
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Robinhood.Tests;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Tests.Persistence;
@@ -40,7 +41,7 @@ public sealed class ModelledAgents : IDisposable
 
     private async Task WatchAsync()
     {
-        var client = new WeightDiscovery.WeightDiscoveryClient(_channel);
+        var client = new WeightDiscovery.WeightDiscoveryClient(CallDeadline.On(_channel));
         while (!_stop.IsCancellationRequested)
         {
             try
@@ -65,7 +66,7 @@ public sealed class ModelledAgents : IDisposable
 
     private async Task ReportAsync()
     {
-        var client = new LoadReporter.LoadReporterClient(_channel);
+        var client = new LoadReporter.LoadReporterClient(CallDeadline.On(_channel));
         while (!_stop.IsCancellationRequested)
         {
             try
