@@ -15,26 +15,4 @@ public readonly record struct WeightedEndpoint(
 public sealed record ServiceWeights(
     string Service,
     IReadOnlyList<WeightedEndpoint> Endpoints,
-    bool Frozen)
-{
-    /// <summary>True when weights, phases, zones or membership differ (utilization alone does not count).</summary>
-    public bool SameWeightsAs(ServiceWeights? other)
-    {
-        if (other is null || other.Endpoints.Count != Endpoints.Count)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < Endpoints.Count; i++)
-        {
-            var a = Endpoints[i];
-            var b = other.Endpoints[i];
-            if (a.Endpoint != b.Endpoint || a.Weight != b.Weight || a.Phase != b.Phase || a.Zone != b.Zone)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-}
+    bool Frozen);

@@ -328,7 +328,7 @@ public sealed class ServiceControllerTests
             _time.Advance(Second);
             var a = first.Tick();
             var b = second.Tick();
-            Assert.True(a.SameWeightsAs(b));
+            Assert.Equal(a.Endpoints.Select(e => (e.Endpoint, e.Weight, e.Phase, e.Zone)), b.Endpoints.Select(e => (e.Endpoint, e.Weight, e.Phase, e.Zone)));
             Assert.Equal(a.Endpoints.Select(e => e.Utilization), b.Endpoints.Select(e => e.Utilization));
         }
 

@@ -127,6 +127,7 @@ public static class InProcessTicks
         var metrics = services.GetRequiredService<TickMetrics>();
         var view = services.GetRequiredService<FleetView>();
         var publisher = services.GetRequiredService<SnapshotPublisher>();
+        var cache = services.GetRequiredService<SnapshotCache>();
         TimeSpan control = default, record = default, publish = default, scrape = default;
         for (var t = 0; t < BreakdownTicks; t++)
         {
@@ -140,7 +141,11 @@ public static class InProcessTicks
                 metrics.Record(tick);
                 view.Record(tick, time.GetUtcNow());
                 var c = ThreadCpuTime.Now();
-                publisher.Publish(tick.Weights);
+                if (publisher.Next(tick.Weights) is { } snapshot)
+                {
+                    cache.Set([snapshot]);
+                }
+
                 var d = ThreadCpuTime.Now();
                 control += b - a;
                 record += c - b;

@@ -75,9 +75,9 @@ public sealed partial class ControlLoop(
         // Only the leader computes; followers serve the leader's snapshots from Redis. Services are
         // independent (each is locked on its own), so their control steps run in parallel, handed out one
         // at a time: a worker the scheduler pauses holds up one service, not a chunk. The tick ends
-        // with every new snapshot in the cache; then the watchers are woken, so their writes (the
-        // fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick for the cores.
-        var published = new List<WeightSnapshot>();
+        // with every new snapshot made; then they go into the cache at once, which wakes the watchers, so
+        // their writes (the fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick.
+        var made = new List<WeightSnapshot>();
         if (role.IsLeader)
         {
             var stepped = new ConcurrentQueue<ServiceTick>();
@@ -92,9 +92,9 @@ public sealed partial class ControlLoop(
             {
                 foreach (var tick in stepped)
                 {
-                    if (Publish(tick) is { } snapshot)
+                    if (Next(tick) is { } snapshot)
                     {
-                        published.Add(snapshot);
+                        made.Add(snapshot);
                     }
                 }
             }
@@ -102,10 +102,7 @@ public sealed partial class ControlLoop(
 
         ControllerMetrics.TickDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
 
-        foreach (var snapshot in published)
-        {
-            cache.Notify(snapshot);
-        }
+        cache.Set(made);
 
         var ticks = Interlocked.Increment(ref _ticks);
         Interlocked.Exchange(ref _nextTick, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously))
@@ -132,11 +129,11 @@ public sealed partial class ControlLoop(
         return null;
     }
 
-    private WeightSnapshot? Publish(ServiceTick tick)
+    private WeightSnapshot? Next(ServiceTick tick)
     {
         try
         {
-            return publisher.Publish(tick.Weights);
+            return publisher.Next(tick.Weights);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Robinhood.Control;
 using Robinhood.Controller.Control;
+using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
 using Robinhood.V1;
 
@@ -13,6 +14,28 @@ public sealed class FleetView
     public const int HistoryLength = 600;
 
     private readonly ConcurrentDictionary<string, ServiceHistory> _services = new(StringComparer.Ordinal);
+
+    /// <summary>A view fed only through <see cref="Record(ServiceTick, DateTimeOffset)"/> and <see cref="Record(WeightSnapshot)"/>.</summary>
+    public FleetView()
+    {
+    }
+
+    /// <summary>The controller's view: while this replica does not lead, it shows the snapshots its cache takes in from Redis.</summary>
+    public FleetView(SnapshotCache cache, LeaderRole role)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(role);
+        cache.Published += snapshots =>
+        {
+            if (!role.IsLeader)
+            {
+                foreach (var snapshot in snapshots)
+                {
+                    Record(snapshot);
+                }
+            }
+        };
+    }
 
     public void Record(ServiceTick tick, DateTimeOffset at)
     {
@@ -29,11 +52,7 @@ public sealed class FleetView
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         // A snapshot carries no frozen flag, so a follower shows every service as not frozen.
-        var weights = new ServiceWeights(
-            snapshot.Service,
-            [.. snapshot.Endpoints.Select(e => new WeightedEndpoint(e.Endpoint, e.Zone, e.Weight, SnapshotPublisher.ToPhase(e.State), e.Utilization))],
-            Frozen: false);
-        Record(weights, snapshot.ComputedAt?.ToDateTimeOffset(), snapshot.Version);
+        Record(SnapshotPublisher.ToWeights(snapshot), snapshot.ComputedAt?.ToDateTimeOffset(), snapshot.Version);
     }
 
     /// <param name="version">The snapshot's version; 0 for the leader's own tick, which is always recorded.</param>

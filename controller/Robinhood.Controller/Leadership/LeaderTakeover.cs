@@ -1,8 +1,8 @@
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Persistence;
 using Robinhood.Controller.Publish;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Leadership;
 
@@ -15,10 +15,10 @@ public sealed partial class LeaderTakeover(
     LeaderRole role,
     Fleet fleet,
     SnapshotCache cache,
+    SnapshotPublisher publisher,
     StateStore store,
     RedisConnection redis,
     IOptions<RedisOptions> options,
-    TimeProvider time,
     ILogger<LeaderTakeover> logger)
 {
     /// <summary>Restores and promotes; <paramref name="stillLeading"/> guards against a lease lost meanwhile.</summary>
@@ -33,6 +33,7 @@ public sealed partial class LeaderTakeover(
                 epoch = await store.AcquireEpochAsync().WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
                 var stored = await store.LoadAsync().WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
                 var restored = 0;
+                var resumed = new List<WeightSnapshot>();
                 foreach (var service in stored)
                 {
                     if (service.State is { FormatVersion: 1 } state)
@@ -41,16 +42,15 @@ public sealed partial class LeaderTakeover(
                         restored++;
                     }
 
-                    if (service.Snapshot is { } snapshot)
+                    // The same weights at once, under a version above every one published before (unless
+                    // this replica's cache already holds them, as a follower fed from Redis does).
+                    if (service.Snapshot is { } snapshot && publisher.Next(SnapshotPublisher.ToWeights(snapshot), above: snapshot.Version) is { } next)
                     {
-                        // The same weights at once, under a version above every one published before.
-                        var now = time.GetUtcNow();
-                        var resumed = snapshot.Clone();
-                        resumed.Version = SnapshotPublisher.NextVersion(Math.Max(snapshot.Version, cache.Get(service.Service).Version), now);
-                        resumed.ComputedAt = Timestamp.FromDateTimeOffset(now);
-                        cache.Publish(resumed);
+                        resumed.Add(next);
                     }
                 }
+
+                cache.Set(resumed);
 
                 LogRestored(restored, epoch);
             }

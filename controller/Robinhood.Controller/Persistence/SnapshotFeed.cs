@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Robinhood.Controller.Dashboard;
 using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
 using Robinhood.V1;
@@ -7,14 +6,13 @@ using Robinhood.V1;
 namespace Robinhood.Controller.Persistence;
 
 /// <summary>
-/// Feeds the leader's snapshots from Redis into this replica's <see cref="SnapshotCache"/> and
-/// <see cref="FleetView"/> (the leader's own view is fed by its ticks): pub/sub
+/// Feeds the leader's snapshots from Redis into this replica's <see cref="SnapshotCache"/> (the leader's
+/// own cache is fed by its ticks): pub/sub
 /// as they are written, plus a full read every <c>Robinhood:Redis:ResyncInterval</c> and whenever the
 /// connection comes back (a missed message heals there). Also learns the leader's address.
 /// </summary>
 public sealed class SnapshotFeed(
     SnapshotCache cache,
-    FleetView view,
     StateStore store,
     RedisConnection redis,
     LeaderRole role,
@@ -45,7 +43,7 @@ public sealed class SnapshotFeed(
                         {
                             if (!role.IsLeader && message.HasValue)
                             {
-                                Take(StateStore.ParseSnapshot(message));
+                                cache.Set([StateStore.ParseSnapshot(message)]);
                             }
                         }).ConfigureAwait(false);
                         subscribed = true;
@@ -90,21 +88,10 @@ public sealed class SnapshotFeed(
 
     private async Task ResyncAsync()
     {
-        foreach (var stored in await store.LoadAsync(withState: false).ConfigureAwait(false))
-        {
-            if (stored.Snapshot is { } snapshot)
-            {
-                Take(snapshot);
-            }
-        }
+        var stored = await store.LoadAsync(withState: false).ConfigureAwait(false);
+        cache.Set([.. stored.Select(s => s.Snapshot).OfType<WeightSnapshot>()]);
 
         role.LeaderAddress = await store.LeaderAddressAsync().ConfigureAwait(false);
-    }
-
-    private void Take(WeightSnapshot snapshot)
-    {
-        cache.Publish(snapshot);
-        view.Record(snapshot);
     }
 
     private void RequestResync()

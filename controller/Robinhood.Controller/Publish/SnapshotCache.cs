@@ -4,74 +4,132 @@ using Robinhood.V1;
 namespace Robinhood.Controller.Publish;
 
 /// <summary>
-/// The latest <see cref="WeightSnapshot"/> of every service, and the watchers that want them.
-/// Publishing never waits on a watcher: each holds only the newest snapshot per service.
+/// The one store of published weights: the latest <see cref="WeightSnapshot"/> of every service, and
+/// everything that streams them (Watch, xDS, the dashboard). Snapshots come in through <see cref="Set"/>
+/// alone: the leader's tick and takeover, a follower's feed from Redis. Publishing never waits on a
+/// reader: each watcher holds only the newest snapshot per service.
 /// </summary>
 public sealed class SnapshotCache
 {
     private readonly ConcurrentDictionary<string, WeightSnapshot> _latest = new(StringComparer.Ordinal);
-    // Watchers indexed by service: a publish touches only the watchers of its own service.
+    // Watchers indexed by service: a publish touches only the watchers of its own service (and the
+    // wildcard ones, which follow every service).
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<SnapshotWatcher, byte>> _watchers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SnapshotWatcher, byte> _wildcard = new();
     private int _watcherCount;
 
     public int WatcherCount => Volatile.Read(ref _watcherCount);
+
+    /// <summary>Raised after each <see cref="Set"/> with the snapshots it stored, on the caller's thread; a handler must be quick.</summary>
+    public event Action<IReadOnlyList<WeightSnapshot>>? Published;
+
+    /// <summary>The services that have a snapshot.</summary>
+    public ICollection<string> Services => _latest.Keys;
 
     /// <summary>The service's current snapshot, or an empty one at version 0 when nobody has reported.</summary>
     public WeightSnapshot Get(string service) =>
         _latest.TryGetValue(service, out var s) ? s : new WeightSnapshot { Service = service, Version = 0 };
 
-    /// <summary>Stores a snapshot and hands it to every watcher of its service.</summary>
-    public void Publish(WeightSnapshot snapshot)
+    /// <summary>
+    /// The one way in. Keeps each snapshot that is newer than its service's latest, then hands the kept
+    /// ones to the watchers (all stored first, so a reader never sees half of a tick). Returns what was kept.
+    /// </summary>
+    public IReadOnlyList<WeightSnapshot> Set(IReadOnlyCollection<WeightSnapshot> snapshots)
     {
-        Store(snapshot);
-        Notify(snapshot);
+        ArgumentNullException.ThrowIfNull(snapshots);
+        var kept = new List<WeightSnapshot>(snapshots.Count);
+        foreach (var snapshot in snapshots)
+        {
+            if (_latest.AddOrUpdate(snapshot.Service, snapshot, (_, old) => old.Version < snapshot.Version ? snapshot : old) == snapshot)
+            {
+                kept.Add(snapshot);
+            }
+        }
+
+        foreach (var snapshot in kept)
+        {
+            Offer(snapshot.Service, snapshot);
+        }
+
+        if (kept.Count > 0)
+        {
+            Published?.Invoke(kept);
+        }
+
+        return kept;
     }
 
-    /// <summary>Keeps a snapshot as its service's latest (unless a newer one is there); watchers hear of it at <see cref="Notify"/>.</summary>
-    public void Store(WeightSnapshot snapshot)
+    /// <summary>Forgets a service: its watchers are offered the empty snapshot (version 0), wildcard watchers see it go.</summary>
+    public void Remove(string service)
     {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        _latest.AddOrUpdate(snapshot.Service, snapshot, (_, old) => old.Version < snapshot.Version ? snapshot : old);
+        if (_latest.TryRemove(service, out _))
+        {
+            Offer(service, new WeightSnapshot { Service = service, Version = 0 });
+        }
     }
 
-    /// <summary>Hands a snapshot to every watcher of its service; each writes it on its own stream.</summary>
-    public void Notify(WeightSnapshot snapshot)
+    /// <summary>Registers a watcher of named services and offers it the current snapshot of each.</summary>
+    public SnapshotWatcher Watch(IReadOnlyCollection<string> services)
     {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        if (_watchers.TryGetValue(snapshot.Service, out var watchers))
+        var watcher = new SnapshotWatcher(this, wildcard: false);
+        Interlocked.Increment(ref _watcherCount);
+        watcher.Subscribe(services);
+        return watcher;
+    }
+
+    /// <summary>Registers a watcher of every service (an xDS wildcard subscription) and offers it every current snapshot.</summary>
+    public SnapshotWatcher WatchAll()
+    {
+        var watcher = new SnapshotWatcher(this, wildcard: true);
+        Interlocked.Increment(ref _watcherCount);
+        _wildcard.TryAdd(watcher, 0);
+        foreach (var snapshot in _latest.Values)
+        {
+            watcher.Offer(snapshot);
+        }
+
+        return watcher;
+    }
+
+    internal void Add(SnapshotWatcher watcher, string service)
+    {
+        _watchers.GetOrAdd(service, _ => new ConcurrentDictionary<SnapshotWatcher, byte>()).TryAdd(watcher, 0);
+        watcher.Offer(Get(service));
+    }
+
+    internal void Remove(SnapshotWatcher watcher, string service)
+    {
+        // An emptied service entry stays: services are few and long-lived.
+        if (_watchers.TryGetValue(service, out var watchers))
+        {
+            watchers.TryRemove(watcher, out _);
+        }
+    }
+
+    internal void Close(SnapshotWatcher watcher, IEnumerable<string> services)
+    {
+        _wildcard.TryRemove(watcher, out _);
+        foreach (var service in services)
+        {
+            Remove(watcher, service);
+        }
+
+        Interlocked.Decrement(ref _watcherCount);
+    }
+
+    private void Offer(string service, WeightSnapshot snapshot)
+    {
+        if (_watchers.TryGetValue(service, out var watchers))
         {
             foreach (var (watcher, _) in watchers)
             {
                 watcher.Offer(snapshot);
             }
         }
-    }
 
-    /// <summary>Registers a watcher and offers it the current snapshot of each of its services.</summary>
-    public SnapshotWatcher Watch(IReadOnlyCollection<string> services)
-    {
-        var watcher = new SnapshotWatcher(services, this);
-        Interlocked.Increment(ref _watcherCount);
-        foreach (var service in services)
+        foreach (var (watcher, _) in _wildcard)
         {
-            _watchers.GetOrAdd(service, _ => new ConcurrentDictionary<SnapshotWatcher, byte>()).TryAdd(watcher, 0);
-            watcher.Offer(Get(service));
+            watcher.Offer(snapshot);
         }
-
-        return watcher;
-    }
-
-    internal void Remove(SnapshotWatcher watcher, IEnumerable<string> services)
-    {
-        foreach (var service in services)
-        {
-            // An emptied service entry stays: services are few and long-lived.
-            if (_watchers.TryGetValue(service, out var watchers))
-            {
-                watchers.TryRemove(watcher, out _);
-            }
-        }
-
-        Interlocked.Decrement(ref _watcherCount);
     }
 }

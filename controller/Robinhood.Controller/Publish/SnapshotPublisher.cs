@@ -5,33 +5,30 @@ using Robinhood.V1;
 namespace Robinhood.Controller.Publish;
 
 /// <summary>
-/// Turns a tick's <see cref="ServiceWeights"/> into a versioned <see cref="WeightSnapshot"/>, only when
-/// something a client acts on changed, and stores it in the cache. The caller wakes the watchers
-/// (<see cref="SnapshotCache.Notify"/>) once its tick is done, so their writes do not compete with it.
+/// The one place a snapshot is made and versioned: turns a service's <see cref="ServiceWeights"/> into the
+/// next <see cref="WeightSnapshot"/> when something a client acts on differs from what the
+/// <see cref="SnapshotCache"/> holds. The caller hands what it made to <see cref="SnapshotCache.Set"/>.
 /// </summary>
 public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
 {
-    private readonly Dictionary<string, ServiceWeights> _published = new(StringComparer.Ordinal);
-
-    /// <summary>Stores a new snapshot when the weights differ from the last published; returns it, or null.</summary>
-    public WeightSnapshot? Publish(ServiceWeights weights)
+    /// <summary>
+    /// The next snapshot of the service, or null when the cache already holds these weights.
+    /// <paramref name="above"/> is a version the new one must exceed besides the cache's (a stored one).
+    /// </summary>
+    public WeightSnapshot? Next(ServiceWeights weights, ulong above = 0)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        lock (_published)
+        var current = cache.Get(weights.Service);
+        if (current.Version > 0 && Same(weights, current))
         {
-            if (weights.SameWeightsAs(_published.GetValueOrDefault(weights.Service)))
-            {
-                return null;
-            }
-
-            _published[weights.Service] = weights;
+            return null;
         }
 
         var now = time.GetUtcNow();
         var snapshot = new WeightSnapshot
         {
             Service = weights.Service,
-            Version = NextVersion(cache.Get(weights.Service).Version, now),
+            Version = NextVersion(Math.Max(current.Version, above), now),
             ComputedAt = Timestamp.FromDateTimeOffset(now),
         };
         snapshot.Endpoints.Capacity = weights.Endpoints.Count;
@@ -47,9 +44,29 @@ public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
             });
         }
 
-        cache.Store(snapshot);
         ControllerMetrics.Snapshots.WithLabels(weights.Service).Inc();
         return snapshot;
+    }
+
+    /// <summary>True when weights, states, zones and membership match (utilization alone does not count).</summary>
+    private static bool Same(ServiceWeights weights, WeightSnapshot snapshot)
+    {
+        if (weights.Endpoints.Count != snapshot.Endpoints.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < weights.Endpoints.Count; i++)
+        {
+            var a = weights.Endpoints[i];
+            var b = snapshot.Endpoints[i];
+            if (a.Endpoint != b.Endpoint || a.Weight != b.Weight || ToState(a.Phase) != b.State || a.Zone != b.Zone)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -58,6 +75,17 @@ public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
     /// </summary>
     public static ulong NextVersion(ulong last, DateTimeOffset now) =>
         Math.Max(last + 1, (ulong)Math.Max(0, now.ToUnixTimeMilliseconds()));
+
+    /// <summary>A snapshot as the weights it carries (a follower's dashboard, a leader resuming a stored snapshot).</summary>
+    public static ServiceWeights ToWeights(WeightSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        // A snapshot carries no frozen flag.
+        return new ServiceWeights(
+            snapshot.Service,
+            [.. snapshot.Endpoints.Select(e => new WeightedEndpoint(e.Endpoint, e.Zone, e.Weight, ToPhase(e.State), e.Utilization))],
+            Frozen: false);
+    }
 
     public static EndpointState ToState(EndpointPhase phase) => phase switch
     {

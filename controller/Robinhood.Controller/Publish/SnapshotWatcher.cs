@@ -5,37 +5,68 @@ using Robinhood.V1;
 namespace Robinhood.Controller.Publish;
 
 /// <summary>
-/// One Watch stream's mailbox: the newest pending snapshot per service and a doorbell. A slow
-/// reader skips superseded snapshots instead of building a backlog.
+/// One stream's mailbox: the newest pending snapshot per service and a doorbell. A slow reader skips
+/// superseded snapshots instead of building a backlog. Subscriptions may change while it is open (xDS).
 /// </summary>
 public sealed class SnapshotWatcher : IDisposable
 {
-    private readonly HashSet<string> _services;
-    private int _disposed;
     private readonly SnapshotCache _cache;
+    private readonly bool _wildcard;
+    private readonly ConcurrentDictionary<string, byte> _services = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WeightSnapshot> _pending = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ulong> _sent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ulong> _sent = new(StringComparer.Ordinal);
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private int _disposed;
 
-    internal SnapshotWatcher(IReadOnlyCollection<string> services, SnapshotCache cache)
+    internal SnapshotWatcher(SnapshotCache cache, bool wildcard)
     {
-        _services = services.ToHashSet(StringComparer.Ordinal);
         _cache = cache;
+        _wildcard = wildcard;
+    }
+
+    /// <summary>Follows more services; each is offered its current snapshot.</summary>
+    public void Subscribe(IEnumerable<string> services)
+    {
+        foreach (var service in services)
+        {
+            if (_services.TryAdd(service, 0))
+            {
+                _cache.Add(this, service);
+            }
+        }
+    }
+
+    /// <summary>Stops following services by name; one followed again is sent again.</summary>
+    public void Unsubscribe(IEnumerable<string> services)
+    {
+        foreach (var service in services)
+        {
+            if (_services.TryRemove(service, out _))
+            {
+                _cache.Remove(this, service);
+                _sent.TryRemove(service, out _);
+            }
+        }
     }
 
     internal void Offer(WeightSnapshot snapshot)
     {
-        if (!_services.Contains(snapshot.Service))
+        if (!_wildcard && !_services.ContainsKey(snapshot.Service))
         {
             return;
         }
 
-        _pending.AddOrUpdate(snapshot.Service, snapshot, (_, old) => old.Version < snapshot.Version ? snapshot : old);
+        // Version 0 is the empty snapshot of a service the cache does not (or no longer) hold: it replaces
+        // whatever is pending, so a forgotten service is not shown its last weights.
+        _pending.AddOrUpdate(snapshot.Service, snapshot, (_, old) => snapshot.Version == 0 || old.Version < snapshot.Version ? snapshot : old);
         _doorbell.Writer.TryWrite(true);
     }
 
-    /// <summary>Waits for and returns the snapshots that are newer than what this watcher was sent.</summary>
+    /// <summary>
+    /// Waits for and returns the snapshots that are newer than what this watcher was sent. A service the
+    /// cache forgot comes back as its empty snapshot at version 0 (once), and is sent anew if it returns.
+    /// </summary>
     public async Task<IReadOnlyList<WeightSnapshot>> NextAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -44,8 +75,13 @@ public sealed class SnapshotWatcher : IDisposable
             var batch = new List<WeightSnapshot>();
             foreach (var service in _pending.Keys)
             {
-                if (_pending.TryRemove(service, out var snapshot)
-                    && (!_sent.TryGetValue(service, out var sent) || snapshot.Version > sent))
+                if (!_pending.TryRemove(service, out var snapshot))
+                {
+                    continue;
+                }
+
+                var known = _sent.TryGetValue(service, out var sent);
+                if (snapshot.Version == 0 ? !known || sent != 0 : !known || snapshot.Version > sent)
                 {
                     _sent[service] = snapshot.Version;
                     batch.Add(snapshot);
@@ -63,7 +99,7 @@ public sealed class SnapshotWatcher : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _cache.Remove(this, _services);
+            _cache.Close(this, _services.Keys);
         }
     }
 }

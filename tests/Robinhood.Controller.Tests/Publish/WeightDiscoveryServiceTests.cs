@@ -40,12 +40,12 @@ public sealed class WeightDiscoveryServiceTests
     public async Task Watch_Published_StreamsRisingVersions()
     {
         await using var controller = await RunningController.StartAsync();
-        controller.Snapshots.Publish(Snapshot("svc", 10));
+        controller.Snapshots.Set([Snapshot("svc", 10)]);
         using var call = controller.Discovery.Watch(new WatchRequest { Services = { "svc" } });
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout));
         Assert.Equal(10ul, call.ResponseStream.Current.Version);
 
-        controller.Snapshots.Publish(Snapshot("svc", 11));
+        controller.Snapshots.Set([Snapshot("svc", 11)]);
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout));
         Assert.Equal(11ul, call.ResponseStream.Current.Version);
     }
@@ -63,7 +63,7 @@ public sealed class WeightDiscoveryServiceTests
         {
             for (ulong v = 1; v <= last; v++)
             {
-                controller.Snapshots.Publish(Snapshot("svc", v, endpoints: 200));
+                controller.Snapshots.Set([Snapshot("svc", v, endpoints: 200)]);
             }
         }).WaitAsync(Timeout);
 
