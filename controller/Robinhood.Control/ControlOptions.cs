@@ -20,17 +20,31 @@ public enum SignalMode
 /// </summary>
 public sealed class ControlOptions
 {
-    /// <summary>Largest stable <see cref="Kp"/>; at 0.8 the diurnal ramp oscillates, at 1 every scenario does.</summary>
-    private const double MaxKp = 0.6;
-
-    /// <summary>Largest stable <see cref="Ki"/>.</summary>
-    private const double MaxKi = 0.7;
-
     /// <summary>Largest stable Kp + Ki together (Kp 0.6 with Ki 0.7 oscillates on the ramp).</summary>
     private const double MaxKpPlusKi = 0.8;
 
-    /// <summary>Largest stable <see cref="Kd"/>: on the unsmoothed signal, 0.3 already oscillates.</summary>
-    private const double MaxKd = 0.2;
+    /// <summary>
+    /// The range of every numeric option, in one place (values.schema.json of the chart is checked against it).
+    /// The gains' upper bounds are stability bounds measured in the simulator (bench/README.md): beyond them
+    /// the loop, which sees every change a tick late, overcorrects into a sustained oscillation (Kp 0.8 makes
+    /// the diurnal ramp oscillate, Kp 1 every scenario; Kd 0.3 on the unsmoothed signal already oscillates).
+    /// </summary>
+    public static IReadOnlyList<OptionBound> Bounds { get; } =
+    [
+        new(nameof(Kp), static o => o.Kp, 0, false, 0.6, false),
+        new(nameof(Ki), static o => o.Ki, 0, false, 0.7, false),
+        new(nameof(Kd), static o => o.Kd, 0, false, 0.2, false),
+        new(nameof(Deadband), static o => o.Deadband, 0, false, 0.5, true),
+        new(nameof(MinWeightRatio), static o => o.MinWeightRatio, 0, true, 1, false),
+        new(nameof(MaxWeightRatio), static o => o.MaxWeightRatio, 1, false, 100, false),
+        new(nameof(WarmUpStartRatio), static o => o.WarmUpStartRatio, 0, true, 1, false),
+        new(nameof(StaleWeightRatio), static o => o.StaleWeightRatio, 0, false, 1, false),
+        new(nameof(FreezeStaleRatio), static o => o.FreezeStaleRatio, 0, true, 1, false),
+        new(nameof(Smoothing), static o => o.Smoothing, 0, true, 1, false),
+        new(nameof(CapacitySmoothing), static o => o.CapacitySmoothing, 0, true, 1, false),
+        new(nameof(ChangeThreshold), static o => o.ChangeThreshold, 1, false, 100, false),
+        new(nameof(ChangeGain), static o => o.ChangeGain, 0, false, 2, false),
+    ];
 
     /// <summary>Which utilization signal the loop balances.</summary>
     public SignalMode Signal { get; set; } = SignalMode.Max;
@@ -130,31 +144,18 @@ public sealed class ControlOptions
             }
         }
 
-        static bool Finite(double v) => double.IsFinite(v);
         Check(Enum.IsDefined(Signal), nameof(Signal), "must be one of Max, Cpu, InFlight");
-        // Stability bounds measured in the simulator (bench/README.md): beyond them the loop, which sees
-        // every change a tick late, overcorrects into a sustained oscillation.
-        var kpValid = Finite(Kp) && Kp >= 0 && Kp <= MaxKp;
-        var kiValid = Finite(Ki) && Ki >= 0 && Ki <= MaxKi;
-        Check(kpValid, nameof(Kp), "must be a finite number in [0, 0.6]");
-        Check(kiValid, nameof(Ki), "must be a finite number in [0, 0.7]");
-        Check(!kpValid || !kiValid || Kp + Ki <= MaxKpPlusKi, nameof(Ki), "must keep Kp + Ki at most 0.8");
-        Check(Finite(Kd) && Kd >= 0 && Kd <= MaxKd, nameof(Kd), "must be a finite number in [0, 0.2]");
-        Check(Finite(Deadband) && Deadband >= 0 && Deadband < 0.5, nameof(Deadband), "must be a finite number in [0, 0.5)");
-        Check(Finite(MinWeightRatio) && MinWeightRatio > 0 && MinWeightRatio <= 1, nameof(MinWeightRatio), "must be in (0, 1]");
-        Check(Finite(MaxWeightRatio) && MaxWeightRatio >= 1 && MaxWeightRatio <= 100, nameof(MaxWeightRatio), "must be in [1, 100]");
+        foreach (var bound in Bounds)
+        {
+            Check(bound.Accepts(bound.Read(this)), bound.Key, bound.Rule);
+        }
+
+        Check(!Bounds[0].Accepts(Kp) || !Bounds[1].Accepts(Ki) || Kp + Ki <= MaxKpPlusKi, nameof(Ki), "must keep Kp + Ki at most 0.8");
         Check(WarmUp >= TimeSpan.Zero, nameof(WarmUp), "must not be negative");
-        Check(Finite(WarmUpStartRatio) && WarmUpStartRatio > 0 && WarmUpStartRatio <= 1, nameof(WarmUpStartRatio), "must be in (0, 1]");
         Check(StaleAfter > TimeSpan.Zero, nameof(StaleAfter), "must be positive");
         Check(StaleDecay >= TimeSpan.Zero, nameof(StaleDecay), "must not be negative");
-        Check(Finite(StaleWeightRatio) && StaleWeightRatio >= 0 && StaleWeightRatio <= 1, nameof(StaleWeightRatio), "must be in [0, 1]");
         Check(RemoveAfter > StaleAfter, nameof(RemoveAfter), "must be longer than StaleAfter");
         Check(DrainFor >= TimeSpan.Zero, nameof(DrainFor), "must not be negative");
-        Check(Finite(FreezeStaleRatio) && FreezeStaleRatio > 0 && FreezeStaleRatio <= 1, nameof(FreezeStaleRatio), "must be in (0, 1]");
-        Check(Finite(Smoothing) && Smoothing > 0 && Smoothing <= 1, nameof(Smoothing), "must be in (0, 1]");
-        Check(Finite(CapacitySmoothing) && CapacitySmoothing > 0 && CapacitySmoothing <= 1, nameof(CapacitySmoothing), "must be in (0, 1]");
-        Check(Finite(ChangeGain) && ChangeGain >= 0 && ChangeGain <= 2, nameof(ChangeGain), "must be a finite number in [0, 2]");
-        Check(Finite(ChangeThreshold) && ChangeThreshold >= 1 && ChangeThreshold <= 100, nameof(ChangeThreshold), "must be in [1, 100]");
         return errors;
     }
 }

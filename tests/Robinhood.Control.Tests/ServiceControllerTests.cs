@@ -367,9 +367,9 @@ public sealed class ServiceControllerTests
             controller.Tick();
         }
 
-        Assert.All(controller.Diagnostics, d => Assert.Equal(0, d.FeedForward, 9));
-        Assert.True(controller.Diagnostics[1].Error < 0, "the node over its in-flight limit reads hotter than the setpoint");
-        Assert.True(controller.Diagnostics[1].Weight < controller.Diagnostics[0].Weight);
+        Assert.All(controller.Capture().Endpoints, d => Assert.Equal(0, d.FeedForward, 9));
+        Assert.True(controller.Capture().Endpoints[1].Error < 0, "the node over its in-flight limit reads hotter than the setpoint");
+        Assert.True(controller.Capture().Endpoints[1].Published < controller.Capture().Endpoints[0].Published);
     }
 
     [Fact]
@@ -389,14 +389,14 @@ public sealed class ServiceControllerTests
             controller.Tick();
         }
 
-        var weights = controller.Diagnostics.ToDictionary(d => d.Endpoint, d => (double)d.Weight);
+        var weights = controller.Capture().Endpoints.ToDictionary(d => d.Endpoint, d => (double)d.Published);
         var mean = weights.Values.Average();
         Assert.InRange(weights["small:1"] / mean, 0.09, 0.11);
-        Assert.All(controller.Diagnostics, d => Assert.Equal(0, d.Integral, 9));
+        Assert.All(controller.Capture().Endpoints, d => Assert.Equal(0, d.Integral, 9));
     }
 
     [Fact]
-    public void Diagnostics_AfterTick_OneEntryPerEndpointWithTerms()
+    public void Capture_AfterTick_OneEntryPerEndpointWithTerms()
     {
         var controller = NewController(new ControlOptions { WarmUp = TimeSpan.Zero });
         for (var i = 0; i < 5; i++)
@@ -404,9 +404,9 @@ public sealed class ServiceControllerTests
             Tick(controller, ("a:1", 0.2), ("b:1", 0.8));
         }
 
-        Assert.Equal(["a:1", "b:1"], controller.Diagnostics.Select(d => d.Endpoint));
-        Assert.True(controller.Diagnostics[0].Error > 0);
-        Assert.True(controller.Diagnostics[1].Integral < 0);
+        Assert.Equal(["a:1", "b:1"], controller.Capture().Endpoints.Select(d => d.Endpoint));
+        Assert.True(controller.Capture().Endpoints[0].Error > 0);
+        Assert.True(controller.Capture().Endpoints[1].Integral < 0);
     }
 
     [Fact]

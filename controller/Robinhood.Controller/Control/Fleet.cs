@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Robinhood.Control;
 using Robinhood.Control.Persistence;
-using Robinhood.Control.Diagnostics;
 
 namespace Robinhood.Controller.Control;
 
@@ -94,19 +93,8 @@ public sealed class Fleet(ControlSettingsSource settings, TimeProvider time)
     }
 
     /// <summary>
-    /// A copy of the terms of a service's last control step; empty for an unknown service. Copied when
-    /// asked (a scrape), not every tick: a tick at 10,000 endpoints would copy ~700 KB for nobody.
+    /// A copy of every endpoint's control state (the terms of the last step among it); empty for an unknown
+    /// service. Copied when asked (a scrape), not every tick: a tick at 10,000 endpoints would copy for nobody.
     /// </summary>
-    public IReadOnlyList<EndpointDiagnostics> Diagnostics(string service)
-    {
-        if (!_services.TryGetValue(service, out var controller))
-        {
-            return [];
-        }
-
-        lock (controller)
-        {
-            return [.. controller.Diagnostics];
-        }
-    }
+    public IReadOnlyList<EndpointControlState> Diagnostics(string service) => Capture(service)?.Endpoints ?? [];
 }

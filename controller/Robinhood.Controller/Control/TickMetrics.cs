@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Prometheus;
 using Robinhood.Control;
-using Robinhood.Control.Diagnostics;
 using Robinhood.Controller.Leadership;
 
 namespace Robinhood.Controller.Control;
@@ -98,7 +97,7 @@ public sealed class TickMetrics : IDisposable
         private readonly Gauge.Child _frozen = ControllerMetrics.Frozen.WithLabels(service);
         private long _generation;
 
-        public void Export(ServiceTick tick, IReadOnlyList<EndpointDiagnostics> diagnostics)
+        public void Export(ServiceTick tick, IReadOnlyList<EndpointControlState> diagnostics)
         {
             var generation = ++_generation;
             var seen = 0;

@@ -1,0 +1,123 @@
+namespace Robinhood.Control.Pid;
+
+/// <summary>
+/// One PID step per controlled endpoint on the relative error (setpoint − signal) / setpoint, on top of the
+/// capacity estimate's feed-forward; leaves each endpoint's unnormalized weight in <see cref="EndpointControlState.Raw"/>.
+/// </summary>
+internal static class PidStep
+{
+    /// <summary>
+    /// The reference group: ACTIVE endpoints with a signal, or while none is past warm-up, the warming
+    /// ones. The setpoint is their mean signal and normalization keeps their mean weight at 1.
+    /// </summary>
+    public static EndpointPhase ReferencePhase(IReadOnlyList<EndpointControlState> endpoints)
+    {
+        foreach (var e in endpoints)
+        {
+            if (e.Phase == EndpointPhase.Active && e.Signal.IsSet)
+            {
+                return EndpointPhase.Active;
+            }
+        }
+
+        return EndpointPhase.Warming;
+    }
+
+    /// <summary>Steps every controlled endpoint; returns the setpoint (NaN when there is nothing to control).</summary>
+    public static double Step(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, EndpointPhase referencePhase)
+    {
+        double signalSum = 0, logCapacitySum = 0, integralSum = 0;
+        int n = 0, withCapacity = 0;
+        foreach (var e in endpoints)
+        {
+            if (e.Phase == referencePhase && e.Signal.IsSet)
+            {
+                n++;
+                signalSum += e.Signal.Value;
+                integralSum += e.Integral;
+                if (e.LogCapacity.IsSet && o.CapacityFeedForward)
+                {
+                    withCapacity++;
+                    logCapacitySum += e.LogCapacity.Value;
+                }
+            }
+        }
+
+        var setpoint = n > 0 ? signalSum / n : double.NaN;
+        if (n == 0 || !(setpoint > 1e-9))
+        {
+            return setpoint;
+        }
+
+        var meanLogCapacity = withCapacity > 0 ? logCapacitySum / withCapacity : 0;
+        var meanIntegral = integralSum / n;
+        var integralBound = Math.Log(o.MaxWeightRatio / o.MinWeightRatio);
+
+        foreach (var e in endpoints)
+        {
+            if (!e.IsControlled)
+            {
+                continue;
+            }
+
+            // Keep the integrators centred: only differences between endpoints matter.
+            if (e.Phase == referencePhase)
+            {
+                e.Integral -= meanIntegral;
+            }
+
+            var signal = e.Signal.Value;
+            if (e.Phase == EndpointPhase.Warming && referencePhase == EndpointPhase.Active && e.Relative > 0 && e.Controlled > e.Relative)
+            {
+                // Back-calculation against windup: a warming endpoint runs below its controlled weight (the
+                // ramp holds it back), so judge the signal it would show at that weight. Background load
+                // does not scale with the share, so this overestimates: the safe side. (When the whole
+                // service warms up together, the ramp holds everyone back alike and shares are unaffected.)
+                signal *= e.Controlled / e.Relative;
+            }
+
+            var error = (setpoint - signal) / setpoint;
+            if (Math.Abs(error) < o.Deadband)
+            {
+                // Inside the deadband the weight is left alone, against churn.
+                e.Error = 0;
+                e.Proportional = 0;
+                e.Derivative = 0;
+                continue;
+            }
+
+            e.Error = error;
+            e.Proportional = o.Kp * error;
+            e.Derivative = -o.Kd * (signal - e.PreviousSignal) / setpoint;
+            e.FeedForward = e.LogCapacity.IsSet && o.CapacityFeedForward && withCapacity > 0
+                ? e.LogCapacity.Value - meanLogCapacity
+                : 0;
+
+            // Right after the capacity estimate jumped, the reports still describe the old weights
+            // (one interval of lag): the feed-forward alone answers, or P and I would answer twice.
+            var integrate = e.Settle == 0;
+            if (e.Settle > 0)
+            {
+                e.Settle--;
+                e.Proportional = 0;
+                e.Derivative = 0;
+            }
+
+            if (integrate)
+            {
+                // A real change (not noise) is integrated at once with ChangeGain: the PID's answer to a step
+                // should not wait for many small integral steps.
+                e.Integral = Math.Clamp(e.Integral + (IntegralGain(o, e) * error), -integralBound, integralBound);
+            }
+
+            e.Raw = Math.Exp(Math.Clamp(e.FeedForward + e.Proportional + e.Integral + e.Derivative, -50, 50));
+        }
+
+        return setpoint;
+    }
+
+    // A change the capacity estimate did not explain (it would have set Settle and skipped integration):
+    // a stall piling up in-flight requests, or a change of background load. Answered at once.
+    private static double IntegralGain(ControlOptions o, EndpointControlState e) =>
+        e.Changed ? Math.Max(o.Ki, o.ChangeGain) : o.Ki;
+}

@@ -1,0 +1,91 @@
+using Robinhood.Control.Normalization;
+
+namespace Robinhood.Control.Publication;
+
+/// <summary>Turns controlled weights and lifecycle into the integer weights a tick publishes (mean ≈ 1000).</summary>
+internal static class WeightPublication
+{
+    /// <summary>Mean published weight over weighted endpoints (0.1% resolution).</summary>
+    public const double MeanWeight = 1000;
+
+    /// <summary>Sets <see cref="EndpointControlState.Relative"/> and <see cref="EndpointControlState.Published"/> of every endpoint.</summary>
+    public static void Publish(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, double setpoint, DateTimeOffset now)
+    {
+        foreach (var e in endpoints)
+        {
+            var previous = e.Relative;
+            e.Relative = e.Phase switch
+            {
+                EndpointPhase.Draining => 0,
+                EndpointPhase.Active => e.Signal.IsSet ? e.Controlled : o.WarmUpStartRatio,
+                EndpointPhase.Stale => Ease(e.StaleFrom, o.StaleWeightRatio, now - e.PhaseSince, o.StaleDecay),
+                _ => e.Signal.IsSet ? Ramp(e.Controlled, o.WarmUpStartRatio, now - e.WarmingSince, o.WarmUp) : o.WarmUpStartRatio,
+            };
+
+            if (e.Phase == EndpointPhase.Warming && e.Signal.IsSet && e.Signal.Value > setpoint && e.Relative > 0)
+            {
+                // Slow start never pushes a node that already runs hotter than the service.
+                e.Relative = Math.Min(e.Relative, previous);
+            }
+        }
+
+        // The bounds hold against the mean of everything published, not only of the ACTIVE endpoints.
+        var scale = WeightNormalization.BoundedScale(endpoints, o, static e => e.Phase != EndpointPhase.Draining, static e => e.Relative);
+        foreach (var e in endpoints)
+        {
+            e.Published = e.Phase == EndpointPhase.Draining
+                ? 0
+                : ToInteger(Math.Clamp(e.Relative * scale, o.MinWeightRatio, o.MaxWeightRatio));
+        }
+    }
+
+    /// <summary>Too many endpoints stale: keep every weight as published, except that leavers drain.</summary>
+    public static void Hold(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o)
+    {
+        foreach (var e in endpoints)
+        {
+            if (e.Phase == EndpointPhase.Draining)
+            {
+                e.Published = 0;
+            }
+            else if (e.Published == 0)
+            {
+                e.Published = ToInteger(o.WarmUpStartRatio);
+            }
+        }
+    }
+
+    /// <summary>The tick's output: one value per endpoint, in endpoint order.</summary>
+    public static ServiceWeights Output(string service, IReadOnlyList<EndpointControlState> endpoints, bool frozen)
+    {
+        var output = new WeightedEndpoint[endpoints.Count];
+        for (var i = 0; i < output.Length; i++)
+        {
+            var e = endpoints[i];
+            output[i] = new WeightedEndpoint(e.Endpoint, e.Zone, e.Published, e.Phase, e.Signal.IsSet ? e.Signal.Value : 0);
+        }
+
+        return new ServiceWeights(service, output, frozen);
+    }
+
+    /// <summary>A weight relative to the mean as an integer share, never 0 (0 means "send none").</summary>
+    private static uint ToInteger(double relative) => (uint)Math.Max(1, Math.Round(relative * MeanWeight));
+
+    /// <summary>Slow start: from the start share toward the controlled weight, never above it.</summary>
+    private static double Ramp(double controlled, double start, TimeSpan elapsed, TimeSpan warmUp)
+    {
+        if (controlled <= start)
+        {
+            return controlled;
+        }
+
+        var f = warmUp <= TimeSpan.Zero ? 1 : Math.Clamp(elapsed / warmUp, 0, 1);
+        return start + (f * (controlled - start));
+    }
+
+    private static double Ease(double from, double to, TimeSpan elapsed, TimeSpan over)
+    {
+        var f = over <= TimeSpan.Zero ? 1 : Math.Clamp(elapsed / over, 0, 1);
+        return from + (f * (to - from));
+    }
+}
