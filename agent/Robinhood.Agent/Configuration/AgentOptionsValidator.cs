@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using Robinhood.V1;
 
 namespace Robinhood.Agent.Configuration;
 
@@ -57,18 +58,18 @@ public sealed partial class AgentOptionsValidator : IValidateOptions<AgentOption
         {
             failures.Add($"{Prefix}{nameof(AgentOptions.Service)} is required: the service this endpoint belongs to.");
         }
-        else if (!ServicePattern().IsMatch(options.Service))
+        else if (ServiceName.Check(options.Service, Prefix + nameof(AgentOptions.Service)) is { } refusal)
         {
-            failures.Add($"{Prefix}{nameof(AgentOptions.Service)} '{options.Service}' must be 1..253 characters of [A-Za-z0-9._/-].");
+            failures.Add(refusal.Message + ".");
         }
 
         if (string.IsNullOrWhiteSpace(options.Endpoint))
         {
             failures.Add($"{Prefix}{nameof(AgentOptions.Endpoint)} is required: this endpoint's host:port, as clients dial it.");
         }
-        else if (!IsHostPort(options.Endpoint))
+        else if (!EndpointAddress.TryParse(options.Endpoint, out _, out var refusal, Prefix + nameof(AgentOptions.Endpoint)))
         {
-            failures.Add($"{Prefix}{nameof(AgentOptions.Endpoint)} '{options.Endpoint}' must be host:port with a port in 1..65535.");
+            failures.Add(refusal.Message + ".");
         }
     }
 
@@ -100,18 +101,6 @@ public sealed partial class AgentOptionsValidator : IValidateOptions<AgentOption
     }
 
     private static bool IsHttp(Uri uri) => uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps;
-
-    private static bool IsHostPort(string endpoint)
-    {
-        var colon = endpoint.LastIndexOf(':');
-        return colon > 0
-            && ushort.TryParse(endpoint.AsSpan(colon + 1), out var port)
-            && port > 0
-            && !endpoint.AsSpan(0, colon).ContainsAny(' ', '/');
-    }
-
-    [GeneratedRegex("^[A-Za-z0-9._/-]{1,253}$")]
-    private static partial Regex ServicePattern();
 
     [GeneratedRegex("^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")]
     private static partial Regex LabelKeyPattern();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using k8s.Models;
+using Robinhood.V1;
 
 namespace Robinhood.Agent.Node;
 
@@ -7,7 +8,7 @@ namespace Robinhood.Agent.Node;
 /// <param name="Uid">The pod UID, by which its cgroup is found.</param>
 /// <param name="Pod">namespace/name, for logs.</param>
 /// <param name="Service">The service label's value.</param>
-/// <param name="Endpoint"><c>podIP:port</c>, as clients dial it.</param>
+/// <param name="Endpoint"><c>podIP:port</c> in canonical form, as clients dial it.</param>
 /// <param name="LimitCpus">Sum of the containers' CPU limits when every container has one; null = the pod is unbounded.</param>
 /// <param name="InFlightUrl">Where to read the pod's in-flight count; null = unknown.</param>
 /// <param name="MaxInFlight">The <see cref="PodEndpointLabels.MaxInFlight"/> annotation, when set.</param>
@@ -20,24 +21,26 @@ public sealed record PodEndpoint(
     Uri? InFlightUrl,
     uint? MaxInFlight)
 {
-    /// <summary>The endpoint of <paramref name="pod"/>, or null while it is not running with an IP, a service and a port.</summary>
+    /// <summary>The endpoint of <paramref name="pod"/>, or null while it is not running with an IP, a valid service name and a port.</summary>
     public static PodEndpoint? From(V1Pod pod, string serviceLabel)
     {
         if (pod.Metadata?.Uid is not { Length: > 0 } uid
             || pod.Status is not { Phase: "Running", PodIP: { Length: > 0 } ip }
             || Value(pod.Metadata.Labels, serviceLabel) is not { Length: > 0 } service
-            || Port(pod) is not { } port)
+            || !ServiceName.IsValid(service)
+            || Port(pod) is not { } port
+            || !EndpointAddress.TryCreate(ip, port, out var endpoint))
         {
             return null;
         }
 
-        var host = ip.Contains(':', StringComparison.Ordinal) ? $"[{ip}]" : ip;
+        var host = endpoint.IsIPv6 ? $"[{endpoint.Host}]" : endpoint.Host;
         var annotations = pod.Metadata.Annotations;
         return new PodEndpoint(
             uid,
             $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}",
             service,
-            $"{host}:{port}",
+            endpoint.Value,
             SumOfContainerLimits(pod),
             ResolveInFlightUrl(Value(annotations, PodEndpointLabels.InFlightUrl), host, port),
             uint.TryParse(Value(annotations, PodEndpointLabels.MaxInFlight), NumberStyles.None, CultureInfo.InvariantCulture, out var max)

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using Robinhood.V1;
 
 namespace Robinhood.Client.Subscription;
@@ -16,29 +15,12 @@ public sealed record WeightedEndpoint(string Address, string Host, int Port, uin
     /// <summary>The authority to put in a URI (IPv6 hosts bracketed).</summary>
     public string Authority => Address;
 
-    /// <summary>Parses <c>host:port</c> or <c>[v6]:port</c>.</summary>
+    /// <summary>Parses <c>host:port</c> or <c>[v6]:port</c> by the contract's rule (<see cref="EndpointAddress"/>).</summary>
     public static bool TryParseAddress(string address, [NotNullWhen(true)] out string? host, out int port)
     {
-        host = null;
-        port = 0;
-        var colon = address.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
-        {
-            return false;
-        }
-
-        var hostPart = address[..colon];
-        if (hostPart.StartsWith('[') && hostPart.EndsWith(']'))
-        {
-            hostPart = hostPart[1..^1];
-        }
-
-        if (hostPart.Length == 0 || (hostPart.Contains(':', StringComparison.Ordinal) && !address.StartsWith('[')))
-        {
-            return false;
-        }
-
-        host = hostPart;
-        return true;
+        var parsed = EndpointAddress.Parse(address);
+        host = parsed?.Host;
+        port = parsed?.Port ?? 0;
+        return parsed is not null;
     }
 }

@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using Robinhood.V1;
 
 namespace Robinhood.Client.Yarp;
 
@@ -42,23 +42,23 @@ public sealed class ProxyRoute
 }
 
 /// <summary>Refuses routes that could never match or name no service, naming the key and the rule.</summary>
-internal sealed partial class RobinhoodProxyOptionsValidator : IValidateOptions<RobinhoodProxyOptions>
+internal sealed class RobinhoodProxyOptionsValidator : IValidateOptions<RobinhoodProxyOptions>
 {
     public ValidateOptionsResult Validate(string? name, RobinhoodProxyOptions options)
     {
         var failures = new List<string>();
-        if (options.DefaultService is { Length: > 0 } defaultService && !ServiceName().IsMatch(defaultService))
+        if (options.DefaultService is { Length: > 0 } defaultService && ServiceName.Check(defaultService, "Robinhood:Proxy:DefaultService") is { } refusal)
         {
-            failures.Add("Robinhood:Proxy:DefaultService must be 1..253 chars of [A-Za-z0-9._/-].");
+            failures.Add(refusal.Message + ".");
         }
 
         var seen = new HashSet<(string?, string?)>();
         foreach (var (key, route) in options.Routes)
         {
             var prefix = $"Robinhood:Proxy:Routes:{key}";
-            if (!ServiceName().IsMatch(route.Service))
+            if (ServiceName.Check(route.Service, $"{prefix}:Service") is { } bad)
             {
-                failures.Add($"{prefix}:Service must be 1..253 chars of [A-Za-z0-9._/-].");
+                failures.Add(bad.Message + ".");
             }
 
             if (string.IsNullOrEmpty(route.Host) && string.IsNullOrEmpty(route.PathPrefix))
@@ -79,7 +79,4 @@ internal sealed partial class RobinhoodProxyOptionsValidator : IValidateOptions<
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    [GeneratedRegex("^[A-Za-z0-9._/-]{1,253}$")]
-    private static partial Regex ServiceName();
 }

@@ -1,69 +1,122 @@
-using System.Globalization;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Auth;
 
 /// <summary>
-/// What an authenticated agent may report: endpoints matching its patterns — <c>*</c> (all), a host
-/// (any port on it) or an exact <c>host:port</c>.
+/// What an authenticated agent may report: pairs of a service (or <c>*</c>) and an endpoint pattern —
+/// <c>*</c> (all), a host (any port on it) or an exact <c>host:port</c>, compared in canonical form. A
+/// grant for an endpoint in one service never lets it report that endpoint into another (CONTRACT.md §4).
 /// </summary>
 public sealed class AgentGrant
 {
-    /// <summary>The ack error of a report for an endpoint the agent may not report.</summary>
-    public const string PermissionDenied = "endpoint is not one this agent may report (permission denied)";
+    /// <summary>The refusal of a report for an endpoint the agent may not report into the report's service.</summary>
+    public static readonly Refusal PermissionDenied = Refusal.Of(
+        RefusalReason.Permission, "endpoint", "is not one this agent may report into this service (permission denied)");
 
-    private readonly bool _all;
-    private readonly HashSet<string> _hosts = new(StringComparer.OrdinalIgnoreCase);
-    private readonly HashSet<string> _endpoints = new(StringComparer.OrdinalIgnoreCase);
+    private readonly IReadOnlyList<Rule> _rules;
 
-    public AgentGrant(string identity, IEnumerable<string> patterns)
+    private AgentGrant(string identity, IReadOnlyList<Rule> rules)
     {
         Identity = identity;
-        foreach (var p in patterns)
-        {
-            if (p == "*")
-            {
-                _all = true;
-            }
-            else if (IsEndpoint(p))
-            {
-                _endpoints.Add(p);
-            }
-            else
-            {
-                _hosts.Add(p.StartsWith('[') && p.EndsWith(']') ? p[1..^1] : p);
-            }
-        }
+        _rules = rules;
     }
 
     /// <summary>Everything, for <see cref="AuthMode.None"/>.</summary>
-    public static AgentGrant Anyone { get; } = new("anonymous", ["*"]);
+    public static AgentGrant Anyone { get; } = new("anonymous", [Rule.All]);
 
     /// <summary>Who the agent is, for logs.</summary>
     public string Identity { get; }
 
-    /// <summary>Null when the agent may report the endpoint, else <see cref="PermissionDenied"/>.</summary>
-    public string? Check(string endpoint)
+    /// <summary>Every endpoint into every service (a peer replica that forwards, checked where it received the report).</summary>
+    public static AgentGrant Everything(string identity) => new(identity, [Rule.All]);
+
+    /// <summary>Any port on the given hosts (IPs as Kubernetes spells them), into any service; hosts that do not parse are left out.</summary>
+    public static AgentGrant Hosts(string identity, IEnumerable<string> hosts) => new(
+        identity,
+        [.. hosts.Select(h => EndpointAddress.TryParseHost(h, out var host, out _, out _) ? new Rule(null, host, null) : null).OfType<Rule>()]);
+
+    /// <summary>
+    /// A grant from <c>service=endpoint</c> patterns (a StaticToken line); null and the reason when one does not
+    /// parse. The service is a service name or <c>*</c>; the endpoint <c>*</c>, a host, or <c>host:port</c>.
+    /// </summary>
+    public static AgentGrant? Parse(string identity, IEnumerable<string> patterns, out string? error)
     {
-        if (_all || _endpoints.Contains(endpoint))
+        var rules = new List<Rule>();
+        foreach (var pattern in patterns)
         {
-            return null;
+            if (Rule.Parse(pattern, out error) is not { } rule)
+            {
+                return null;
+            }
+
+            rules.Add(rule);
         }
 
-        var colon = endpoint.LastIndexOf(':');
-        var host = colon > 0 ? endpoint[..colon] : endpoint;
-        if (host.StartsWith('[') && host.EndsWith(']'))
-        {
-            host = host[1..^1];
-        }
-
-        return _hosts.Contains(host) ? null : PermissionDenied;
+        error = null;
+        return new AgentGrant(identity, rules);
     }
 
-    private static bool IsEndpoint(string pattern)
+    /// <summary>Null when the agent may report <paramref name="endpoint"/> into <paramref name="service"/>, else <see cref="PermissionDenied"/>.</summary>
+    public Refusal? Check(string service, EndpointAddress endpoint)
     {
-        var colon = pattern.LastIndexOf(':');
-        return colon > 0
-            && (pattern[0] == '[' ? pattern[colon - 1] == ']' : pattern.IndexOf(':', StringComparison.Ordinal) == colon)
-            && int.TryParse(pattern.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        foreach (var rule in _rules)
+        {
+            if (rule.Allows(service, endpoint))
+            {
+                return null;
+            }
+        }
+
+        return PermissionDenied;
+    }
+
+    /// <summary>One pattern: null parts match anything.</summary>
+    private sealed record Rule(string? Service, string? Host, int? Port)
+    {
+        public static readonly Rule All = new(null, null, null);
+
+        public bool Allows(string service, EndpointAddress endpoint) =>
+            (Service is null || string.Equals(Service, service, StringComparison.Ordinal))
+            && (Host is null || string.Equals(Host, endpoint.Host, StringComparison.Ordinal))
+            && (Port is null || Port == endpoint.Port);
+
+        public static Rule? Parse(string pattern, out string? error)
+        {
+            error = null;
+            var equals = pattern.IndexOf('=', StringComparison.Ordinal);
+            if (equals < 0)
+            {
+                error = $"pattern \"{Refusal.Cut(pattern)}\" must be service=endpoint (service: a name or *; endpoint: *, a host or host:port)";
+                return null;
+            }
+
+            var service = pattern[..equals].Trim();
+            var endpoint = pattern[(equals + 1)..].Trim();
+            if (service != "*" && ServiceName.Check(service) is { } badService)
+            {
+                error = $"pattern \"{Refusal.Cut(pattern)}\": {badService.Message}";
+                return null;
+            }
+
+            var anyService = service == "*" ? null : service;
+            if (endpoint == "*")
+            {
+                return new Rule(anyService, null, null);
+            }
+
+            if (EndpointAddress.TryParse(endpoint, out var exact, out _))
+            {
+                return new Rule(anyService, exact.Host, exact.Port);
+            }
+
+            if (EndpointAddress.TryParseHost(endpoint, out var host, out _, out var badHost))
+            {
+                return new Rule(anyService, host, null);
+            }
+
+            error = $"pattern \"{Refusal.Cut(pattern)}\": {badHost.Message}";
+            return null;
+        }
     }
 }

@@ -4,8 +4,8 @@ using System.Text;
 namespace Robinhood.Controller.Auth;
 
 /// <summary>
-/// The StaticToken file: one <c>token pattern[,pattern...]</c> per line (blank lines and <c>#</c>
-/// comments ignored). Patterns: <c>*</c>, a host, or <c>host:port</c>.
+/// The StaticToken file: one <c>token service=endpoint[,service=endpoint...]</c> per line (blank lines and
+/// <c>#</c> comments ignored). Service: a name or <c>*</c>; endpoint: <c>*</c>, a host, or <c>host:port</c>.
 /// </summary>
 public sealed class StaticTokens
 {
@@ -29,11 +29,12 @@ public sealed class StaticTokens
             var parts = line.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (parts.Length != 2)
             {
-                throw new FormatException($"{AuthOptions.Section}:TokenFile line {number} must be \"token pattern[,pattern...]\"");
+                throw new FormatException($"{AuthOptions.Section}:TokenFile line {number} must be \"token service=endpoint[,service=endpoint...]\"");
             }
 
             var patterns = parts[1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            byToken[parts[0]] = new AgentGrant($"static token #{number} ({Fingerprint(parts[0])})", patterns);
+            byToken[parts[0]] = AgentGrant.Parse($"static token #{number} ({Fingerprint(parts[0])})", patterns, out var error)
+                ?? throw new FormatException($"{AuthOptions.Section}:TokenFile line {number}: {error}");
         }
 
         return new StaticTokens(byToken);

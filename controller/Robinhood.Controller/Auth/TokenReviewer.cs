@@ -58,7 +58,7 @@ public sealed class TokenReviewer(IKubernetes client, IOptions<AuthOptions> opti
         var user = status.User?.Username ?? "";
         if (o.Peers.Contains(user, StringComparer.Ordinal))
         {
-            return (new AgentGrant(user, ["*"]), null);
+            return (AgentGrant.Everything(user), null);
         }
 
         var extra = status.User?.Extra;
@@ -67,7 +67,7 @@ public sealed class TokenReviewer(IKubernetes client, IOptions<AuthOptions> opti
         {
             var pods = await client.CoreV1.ListPodForAllNamespacesAsync(
                 fieldSelector: $"spec.nodeName={node}", cancellationToken: cancellationToken).ConfigureAwait(false);
-            return (new AgentGrant($"{user} on node {node}", pods.Items.SelectMany(IpsOf)), null);
+            return (AgentGrant.Hosts($"{user} on node {node}", pods.Items.SelectMany(IpsOf)), null);
         }
 
         var podName = First(extra, PodNameExtra);
@@ -78,7 +78,7 @@ public sealed class TokenReviewer(IKubernetes client, IOptions<AuthOptions> opti
         }
 
         var pod = await client.CoreV1.ReadNamespacedPodAsync(podName, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return (new AgentGrant($"{user} in pod {ns}/{podName}", IpsOf(pod)), null);
+        return (AgentGrant.Hosts($"{user} in pod {ns}/{podName}", IpsOf(pod)), null);
     }
 
     private static string? First(IDictionary<string, IList<string>>? extra, string key) =>

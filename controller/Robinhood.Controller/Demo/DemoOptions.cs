@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Demo;
 
@@ -6,7 +7,7 @@ namespace Robinhood.Controller.Demo;
 /// <c>Robinhood:Demo</c>: a simulated heterogeneous fleet run in-process, reporting through the real
 /// gRPC ingest path, so a newcomer can watch the loop converge on the dashboard. Off by default.
 /// </summary>
-public sealed class DemoOptions
+public sealed class DemoOptions : IValidatableObject
 {
     public const string Section = "Robinhood:Demo";
 
@@ -15,7 +16,6 @@ public sealed class DemoOptions
     public int Endpoints { get; set; }
 
     /// <summary>The service the simulated endpoints report for.</summary>
-    [RegularExpression("^[A-Za-z0-9._/-]{1,253}$")]
     public string Service { get; set; } = "demo";
 
     /// <summary>Offered load as a share of the fleet's total capacity.</summary>
@@ -28,4 +28,12 @@ public sealed class DemoOptions
 
     /// <summary>Seed of the fleet's capacities and noise.</summary>
     public int Seed { get; set; } = 42;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ServiceName.Check(Service, $"{Section}:Service") is { } refusal)
+        {
+            yield return new(refusal.Message);
+        }
+    }
 }

@@ -31,6 +31,7 @@ public static class ControllerHost
         }
 
         builder.Services.AddGrpc();
+        builder.Services.AddSingleton<IServiceMethodProvider<LoadReporterService>, LoadReporterMethods>();
         builder.Services.AddSingleton<IServiceMethodProvider<WeightDiscoveryService>, WeightDiscoveryMethods>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ControlSettingsSource>();

@@ -11,6 +11,7 @@ namespace Robinhood.Controller.Ingest;
 /// <summary>
 /// <c>LoadReporter.Report</c>: validates every report, hands accepted ones to the <see cref="Fleet"/>,
 /// and answers each with exactly one ack. A refused report changes nothing and the stream stays open.
+/// Bound by <see cref="LoadReporterMethods"/>.
 /// </summary>
 public sealed partial class LoadReporterService(
     Fleet fleet,
@@ -18,10 +19,10 @@ public sealed partial class LoadReporterService(
     AgentAuthenticator authenticator,
     LeaderRole role,
     ReportForwarder forwarder,
-    ILogger<LoadReporterService> logger) : LoadReporter.LoadReporterBase
+    ILogger<LoadReporterService> logger)
 {
-    public override async Task Report(
-        IAsyncStreamReader<LoadReport> requestStream,
+    public async Task Report(
+        IAsyncStreamReader<IncomingReport> requestStream,
         IServerStreamWriter<ReportAck> responseStream,
         ServerCallContext context)
     {
@@ -36,24 +37,26 @@ public sealed partial class LoadReporterService(
         LogStreamOpened(context.Peer);
         try
         {
-            await foreach (var report in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            await foreach (var (report, notUtf8) in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
-                var key = (report.Service, report.Endpoint);
-                var error = ReportValidator.Validate(report)
-                    ?? (lastSequence.TryGetValue(key, out var last) && report.Sequence <= last
-                        ? $"sequence must be above the last accepted on this stream ({last}) (got {report.Sequence})"
-                        : null)
-                    ?? grant.Check(report.Endpoint);
+                EndpointAddress? endpoint = null;
+                var refusal = notUtf8 ?? ReportValidator.Validate(report, out endpoint);
+                var key = (report.Service, endpoint?.Value ?? "");
+                refusal ??= lastSequence.TryGetValue(key, out var last) && report.Sequence <= last
+                    ? Refusal.Of(RefusalReason.Sequence, "sequence", $"must be above the last accepted on this stream ({last}) (got {report.Sequence})")
+                    : grant.Check(report.Service, endpoint!);
 
-                if (error is null && role.Elected && !role.IsLeader)
+                if (refusal is null && role.Elected && !role.IsLeader)
                 {
                     // A follower: the leader decides; its ack answers the agent.
-                    error = await forwarder.ForwardAsync(report, context.CancellationToken).ConfigureAwait(false);
+                    var forwarded = report.Clone();
+                    forwarded.Endpoint = endpoint!.Value;
+                    refusal = await forwarder.ForwardAsync(forwarded, context.CancellationToken).ConfigureAwait(false);
                 }
-                else if (error is null)
+                else if (refusal is null)
                 {
                     fleet.Observe(report.Service, new EndpointLoad(
-                        report.Endpoint,
+                        endpoint!.Value,
                         report.Zone,
                         report.CpuUtilization,
                         report.InFlight,
@@ -61,24 +64,25 @@ public sealed partial class LoadReporterService(
                         report.RequestsPerSecond));
                 }
 
-                if (error is null)
+                if (refusal is null)
                 {
                     lastSequence[key] = report.Sequence;
                     ControllerMetrics.ReportsAccepted.Inc();
                 }
                 else
                 {
-                    ControllerMetrics.Reports.WithLabels("refused", Reason(error)).Inc();
-                    LogRefused(report.Service, report.Endpoint, error);
+                    ControllerMetrics.Reports.WithLabels("refused", refusal.Label).Inc();
+                    LogRefused(Refusal.Cut(report.Service), Refusal.Cut(report.Endpoint), refusal.Message);
                 }
 
                 await responseStream.WriteAsync(new ReportAck
                 {
-                    Service = report.Service,
-                    Endpoint = report.Endpoint,
+                    // What the agent sent, cut: a refused field is never echoed whole.
+                    Service = Refusal.Cut(report.Service),
+                    Endpoint = Refusal.Cut(report.Endpoint),
                     Sequence = report.Sequence,
-                    Accepted = error is null,
-                    Error = error ?? "",
+                    Accepted = refusal is null,
+                    Error = refusal?.Message ?? "",
                     ReportInterval = interval,
                 }, context.CancellationToken).ConfigureAwait(false);
             }
@@ -90,11 +94,6 @@ public sealed partial class LoadReporterService(
 
         LogStreamClosed(context.Peer);
     }
-
-    /// <summary>The refused field, a bounded label value for metrics.</summary>
-    private static string Reason(string error) => error == AgentGrant.PermissionDenied
-        ? "permission"
-        : error[..Math.Max(0, error.IndexOf(' ', StringComparison.Ordinal))];
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Report stream opened by {Peer}")]
     private partial void LogStreamOpened(string peer);

@@ -21,13 +21,13 @@ public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOption
     private Link? _link;
     private ulong _sequence;
 
-    /// <summary>Forwards a validated report; returns null when the leader accepted it, else why not.</summary>
-    public async Task<string?> ForwardAsync(LoadReport report, CancellationToken cancellationToken)
+    /// <summary>Forwards a validated report (endpoint in canonical form); returns null when the leader accepted it, else why not.</summary>
+    public async Task<Refusal?> ForwardAsync(LoadReport report, CancellationToken cancellationToken)
     {
         if (role.LeaderAddress is not { } address || address == role.AdvertisedAddress)
         {
             ControllerMetrics.Forwarded.WithLabels("no_leader").Inc();
-            return "service: no leader is known to take this report yet (retry)";
+            return Refusal.Of(RefusalReason.Unavailable, "service", "has no leader known to take this report yet (retry)");
         }
 
         Task<ReportAck> ack;
@@ -54,7 +54,7 @@ public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOption
         {
             _link?.Break();
             ControllerMetrics.Forwarded.WithLabels("failed").Inc();
-            return $"service: forwarding to the leader failed ({e.Message})";
+            return Refusal.Of(RefusalReason.Unavailable, "service", $"could not be forwarded to the leader (retry): {e.Message}");
         }
         finally
         {
@@ -65,12 +65,12 @@ public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOption
         {
             var answer = await ack.WaitAsync(AckTimeout, cancellationToken).ConfigureAwait(false);
             ControllerMetrics.Forwarded.WithLabels(answer.Accepted ? "accepted" : "refused").Inc();
-            return answer.Accepted ? null : answer.Error;
+            return answer.Accepted ? null : Refusal.Relayed(RefusalReason.Leader, answer.Error);
         }
         catch (Exception e) when (e is TimeoutException or RpcException or IOException)
         {
             ControllerMetrics.Forwarded.WithLabels("failed").Inc();
-            return "service: the leader did not answer the forwarded report (retry)";
+            return Refusal.Of(RefusalReason.Unavailable, "service", "was forwarded but the leader did not answer in time (retry)");
         }
     }
 

@@ -5,6 +5,7 @@ using k8s.Models;
 using Microsoft.Extensions.Options;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Leadership;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Membership;
 
@@ -177,7 +178,7 @@ public sealed partial class EndpointSliceMembership(
         }
     }
 
-    /// <summary>The ready endpoints of a slice, as the host:port clients dial (the slice's first port).</summary>
+    /// <summary>The ready endpoints of a slice, as the canonical host:port clients dial (the slice's first port).</summary>
     internal static IReadOnlyList<Member> MembersOf(V1EndpointSlice slice)
     {
         if (slice.Ports is not { Count: > 0 } ports || ports[0].Port is not { } port)
@@ -195,8 +196,10 @@ public sealed partial class EndpointSliceMembership(
 
             foreach (var address in endpoint.Addresses ?? [])
             {
-                var host = address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
-                members.Add(new Member($"{host}:{port}", endpoint.Zone ?? ""));
+                if (EndpointAddress.TryCreate(address, port, out var member))
+                {
+                    members.Add(new Member(member.Value, endpoint.Zone ?? ""));
+                }
             }
         }
 

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Robinhood.Controller.Ingest;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Publish;
@@ -26,15 +25,15 @@ public sealed partial class WeightDiscoveryService(
 
         for (var i = 0; i < request.Services.Count; i++)
         {
-            if (ReportValidator.ValidateService(request.Services[i], $"services[{i}]") is { } error)
+            if (ServiceName.Check(request.Services[i], $"services[{i}]") is { } refusal)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, error));
+                throw new RpcException(new Status(StatusCode.InvalidArgument, refusal.Message));
             }
         }
 
         using var watcher = cache.Watch(request.Services.Distinct(StringComparer.Ordinal).ToList());
         ControllerMetrics.Watchers.Inc();
-        LogWatchOpened(request.ClientId, request.Services.Count);
+        LogWatchOpened(Refusal.Cut(request.ClientId), request.Services.Count);
         try
         {
             while (true)
@@ -56,7 +55,7 @@ public sealed partial class WeightDiscoveryService(
         finally
         {
             ControllerMetrics.Watchers.Dec();
-            LogWatchClosed(request.ClientId);
+            LogWatchClosed(Refusal.Cut(request.ClientId));
         }
     }
 

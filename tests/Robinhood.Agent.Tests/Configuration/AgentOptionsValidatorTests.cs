@@ -47,9 +47,11 @@ public sealed class AgentOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData("Service", "web service", "Robinhood:Agent:Service 'web service' must be 1..253 characters")]
-    [InlineData("Endpoint", "10.0.0.5", "Robinhood:Agent:Endpoint '10.0.0.5' must be host:port")]
-    [InlineData("Endpoint", "10.0.0.5:0", "Robinhood:Agent:Endpoint '10.0.0.5:0' must be host:port")]
+    [InlineData("Service", "web service", "Robinhood:Agent:Service may contain only [A-Za-z0-9._/-] (got \" \")")]
+    [InlineData("Endpoint", "10.0.0.5", "Robinhood:Agent:Endpoint must be host:port")]
+    [InlineData("Endpoint", "10.0.0.5:0", "Robinhood:Agent:Endpoint port must be a decimal number in 1..65535 (got \"0\")")]
+    [InlineData("Endpoint", "a#b:80", "Robinhood:Agent:Endpoint host must be a DNS name")]
+    [InlineData("Endpoint", "999.999.999.999:80", "Robinhood:Agent:Endpoint host that looks like an IPv4 address")]
     [InlineData("Controller", "127.0.0.1:7000", "Robinhood:Controller '127.0.0.1:7000' must be an absolute http")]
     [InlineData("TokenFile", "/nonexistent/token", "Robinhood:Agent:TokenFile '/nonexistent/token' does not exist")]
     public void Validate_MalformedValue_FailsNamingTheKeyAndTheRule(string property, string value, string expected)

@@ -16,7 +16,7 @@ public sealed class AgentAuthenticationTests
     public async Task StaticToken_OwnEndpointAccepted_OthersRefusedAsPermissionDenied_StreamStaysOpen()
     {
         var file = Path.GetTempFileName();
-        await File.WriteAllLinesAsync(file, ["# agents", "token-a 10.0.0.1,10.0.0.2:8080", "token-all *"]);
+        await File.WriteAllLinesAsync(file, ["# agents", "token-a shop=10.0.0.1,shop=10.0.0.2:8080", "token-all *=*"]);
         await using var controller = await RunningController.StartAsync(null, "--Robinhood:Auth:Mode=StaticToken", $"--Robinhood:Auth:TokenFile={file}");
         var refused = ControllerMetrics.Reports.WithLabels("refused", "permission").Value;
 
@@ -25,7 +25,7 @@ public sealed class AgentAuthenticationTests
         Assert.True((await SendAsync(call, "10.0.0.2:8080", 1)).Accepted);
         var other = await SendAsync(call, "10.0.0.2:8081", 1);
         Assert.False(other.Accepted);
-        Assert.Equal(AgentGrant.PermissionDenied, other.Error);
+        Assert.Equal(AgentGrant.PermissionDenied.Message, other.Error);
         Assert.False((await SendAsync(call, "10.0.0.3:8080", 1)).Accepted);
         Assert.True((await SendAsync(call, "10.0.0.1:9000", 2)).Accepted);
         Assert.True(ControllerMetrics.Reports.WithLabels("refused", "permission").Value >= refused + 2);
@@ -40,7 +40,7 @@ public sealed class AgentAuthenticationTests
     public async Task StaticToken_MissingOrUnknown_StreamEndsUnauthenticated(string? token)
     {
         var file = Path.GetTempFileName();
-        await File.WriteAllLinesAsync(file, ["token-a *"]);
+        await File.WriteAllLinesAsync(file, ["token-a *=*"]);
         await using var controller = await RunningController.StartAsync(null, "--Robinhood:Auth:Mode=StaticToken", $"--Robinhood:Auth:TokenFile={file}");
 
         using var call = Open(controller, token);
@@ -60,7 +60,7 @@ public sealed class AgentAuthenticationTests
         Assert.True((await SendAsync(call, "10.2.0.7:8080", 1)).Accepted);
         var other = await SendAsync(call, "10.2.0.8:8080", 1);
         Assert.False(other.Accepted);
-        Assert.Equal(AgentGrant.PermissionDenied, other.Error);
+        Assert.Equal(AgentGrant.PermissionDenied.Message, other.Error);
 
         using var again = Open(controller, "pod-token");
         Assert.True((await SendAsync(again, "10.2.0.7:8080", 1)).Accepted);
