@@ -8,22 +8,22 @@ using Robinhood.V1;
 namespace Robinhood.Controller.Control;
 
 /// <summary>
-/// Ticks every service at <c>Robinhood:Control:Interval</c> and publishes what changed. Nothing is
-/// published during the startup grace, so a restarted controller does not act on the few agents
-/// that happened to reconnect first.
+/// Ticks every service at <c>Robinhood:Control:Interval</c> and publishes what changed. A replica that has
+/// just taken the lead controls nothing until its <see cref="TakeoverGate"/> opens, so it does not act on the
+/// few agents that happened to reconnect first.
 /// </summary>
 public sealed partial class ControlLoop(
     Fleet fleet,
     SnapshotPublisher publisher,
     SnapshotCache cache,
     LeaderRole role,
+    TakeoverGate gate,
     TickMetrics metrics,
     FleetView view,
     ControlSettingsSource settings,
     TimeProvider time,
     ILogger<ControlLoop> logger) : BackgroundService
 {
-    private readonly DateTimeOffset _started = time.GetUtcNow();
     private TaskCompletionSource<long> _nextTick = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _ticks;
 
@@ -71,31 +71,27 @@ public sealed partial class ControlLoop(
     {
         var started = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
-        var publishing = now - _started >= settings.Current.StartupGrace;
         // Only the leader computes; followers serve the leader's snapshots from Redis. Services are
         // independent (each is locked on its own), so their control steps run in parallel, handed out one
         // at a time: a worker the scheduler pauses holds up one service, not a chunk. The tick ends
         // with every new snapshot made; then they go into the cache at once, which wakes the watchers, so
         // their writes (the fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick.
         var made = new List<WeightSnapshot>();
-        if (role.IsLeader)
+        if (role.IsLeader && gate.PastGrace(now))
         {
             var stepped = new ConcurrentQueue<ServiceTick>();
             Parallel.ForEach(Partitioner.Create(fleet.Services, EnumerablePartitionerOptions.NoBuffering), service =>
             {
-                if (Step(service, now) is { } tick)
+                if (gate.Opens(service, now) && Step(service, now) is { } tick)
                 {
                     stepped.Enqueue(tick);
                 }
             });
-            if (publishing)
+            foreach (var tick in stepped)
             {
-                foreach (var tick in stepped)
+                if (Next(tick) is { } snapshot)
                 {
-                    if (Next(tick) is { } snapshot)
-                    {
-                        made.Add(snapshot);
-                    }
+                    made.Add(snapshot);
                 }
             }
         }

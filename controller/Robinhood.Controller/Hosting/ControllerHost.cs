@@ -40,6 +40,7 @@ public static class ControllerHost
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddSingleton<TickMetrics>();
         builder.Services.AddSingleton<FleetView>();
+        builder.Services.AddSingleton<TakeoverGate>();
         builder.Services.AddSingleton<ControlLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ControlLoop>());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));

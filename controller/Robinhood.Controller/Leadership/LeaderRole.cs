@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Robinhood.Controller.Hosting;
 
@@ -7,16 +8,20 @@ namespace Robinhood.Controller.Leadership;
 /// Whether this replica leads (only the leader ticks and writes Redis), the epoch it leads under,
 /// and where the current leader is, for followers that forward reports.
 /// </summary>
-public sealed partial class LeaderRole(IConfiguration configuration, IOptions<LeadershipOptions> options, ILogger<LeaderRole> logger)
+public sealed partial class LeaderRole(IConfiguration configuration, IOptions<LeadershipOptions> options, TimeProvider time, ILogger<LeaderRole> logger)
 {
     private volatile bool _isLeader;
     private long _epoch;
     private volatile string? _leaderAddress;
+    private volatile StrongBox<DateTimeOffset>? _leadingSince;
 
     public bool IsLeader => _isLeader;
 
     /// <summary>Leadership is elected (Kubernetes Lease); otherwise this process leads alone and never forwards.</summary>
     public bool Elected { get; } = configuration.GetValue<bool>("Robinhood:Kubernetes:Enabled");
+
+    /// <summary>When this replica last took the lead (its restore done); null while it follows. The startup grace counts from here.</summary>
+    public DateTimeOffset? LeadingSince => _leadingSince?.Value;
 
     /// <summary>The Redis fencing epoch this replica leads under; 0 while it has none (no Redis, or Redis unreachable).</summary>
     public long Epoch => Interlocked.Read(ref _epoch);
@@ -37,14 +42,13 @@ public sealed partial class LeaderRole(IConfiguration configuration, IOptions<Le
     internal void Promote(long epoch)
     {
         Interlocked.Exchange(ref _epoch, epoch);
+        _leadingSince = new StrongBox<DateTimeOffset>(time.GetUtcNow());
         _isLeader = true;
         _leaderAddress = AdvertisedAddress;
         ControllerMetrics.Leader.Set(1);
         LogPromoted(epoch);
         Changed?.Invoke(true);
     }
-
-    internal void UseEpoch(long epoch) => Interlocked.Exchange(ref _epoch, epoch);
 
     internal void Demote(string why)
     {
@@ -54,6 +58,7 @@ public sealed partial class LeaderRole(IConfiguration configuration, IOptions<Le
         }
 
         _isLeader = false;
+        _leadingSince = null;
         ControllerMetrics.Leader.Set(0);
         LogDemoted(why);
         Changed?.Invoke(false);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Robinhood.Controller.Control;
+using Robinhood.Controller.Hosting;
 using Robinhood.Controller.Persistence;
 using Robinhood.Controller.Publish;
 using Robinhood.V1;
@@ -9,7 +10,9 @@ namespace Robinhood.Controller.Leadership;
 /// <summary>
 /// Becoming leader: take the next Redis epoch (fencing off the previous leader), restore every
 /// service's controller state and publish its stored snapshot at once, then start controlling.
-/// Weights continue from where the previous leader left them; versions keep rising.
+/// Weights continue from where the previous leader left them; versions keep rising. A replica
+/// whose restore fails or times out stays a follower and retries: leading from an empty picture
+/// would publish weights computed from nothing and overwrite the stored state with them.
 /// </summary>
 public sealed partial class LeaderTakeover(
     LeaderRole role,
@@ -19,10 +22,35 @@ public sealed partial class LeaderTakeover(
     StateStore store,
     RedisConnection redis,
     IOptions<RedisOptions> options,
+    TimeProvider time,
+    Random random,
     ILogger<LeaderTakeover> logger)
 {
-    /// <summary>Restores and promotes; <paramref name="stillLeading"/> guards against a lease lost meanwhile.</summary>
-    public async Task TakeOverAsync(CancellationToken cancellationToken, Func<bool>? stillLeading = null)
+    /// <summary>
+    /// Restores and promotes, retrying with backoff until a restore succeeds, <paramref name="stillLeading"/>
+    /// turns false (the lease was lost meanwhile) or <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    /// <param name="failures">Attempts that already failed (the first wait is then a backoff).</param>
+    public async Task TakeOverAsync(CancellationToken cancellationToken, Func<bool>? stillLeading = null, int failures = 0)
+    {
+        while (!cancellationToken.IsCancellationRequested && (stillLeading?.Invoke() ?? true))
+        {
+            if (failures > 0)
+            {
+                await Task.Delay(RetryBackoff.After(failures, options.Value.MaxRestoreBackoff, random), time, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (await TryTakeOverAsync(cancellationToken, stillLeading).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            failures++;
+        }
+    }
+
+    /// <summary>One attempt; false (still a follower, the reason logged) when the restore failed or timed out.</summary>
+    public async Task<bool> TryTakeOverAsync(CancellationToken cancellationToken, Func<bool>? stillLeading = null)
     {
         long epoch = 0;
         if (redis.Enabled)
@@ -30,8 +58,8 @@ public sealed partial class LeaderTakeover(
             try
             {
                 var timeout = options.Value.RestoreTimeout;
-                epoch = await store.AcquireEpochAsync().WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-                var stored = await store.LoadAsync().WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                epoch = await store.AcquireEpochAsync().WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+                var stored = await store.LoadAsync().WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
                 var restored = 0;
                 var resumed = new List<WeightSnapshot>();
                 foreach (var service in stored)
@@ -56,8 +84,9 @@ public sealed partial class LeaderTakeover(
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // Lead from memory; the state writer takes an epoch once Redis answers.
                 redis.OperationFailed("restore", e);
+                LogRestoreFailed(e is TimeoutException ? $"no answer within {options.Value.RestoreTimeout}" : e.Message);
+                return false;
             }
         }
 
@@ -65,8 +94,13 @@ public sealed partial class LeaderTakeover(
         {
             role.Promote(epoch);
         }
+
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Services} services from Redis as leader of epoch {Epoch}")]
     private partial void LogRestored(int services, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not taking the lead: restoring state from Redis failed ({Reason}); staying a follower and retrying")]
+    private partial void LogRestoreFailed(string reason);
 }

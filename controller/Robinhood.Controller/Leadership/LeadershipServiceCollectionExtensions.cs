@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace Robinhood.Controller.Leadership;
 
 /// <summary>
@@ -9,6 +11,7 @@ public static class LeadershipServiceCollectionExtensions
     public static IServiceCollection AddLeadership(this IServiceCollection services, bool elected)
     {
         services.AddOptions<LeadershipOptions>().BindConfiguration(LeadershipOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(Random.Shared);
         services.AddSingleton<LeaderRole>();
         services.AddSingleton<LeaderTakeover>();
         services.AddSingleton<ReportForwarder>();

@@ -1,9 +1,31 @@
 namespace Robinhood.Controller.Leadership;
 
-/// <summary>Without Kubernetes this process always leads: it takes over (restoring from Redis) at start.</summary>
-public sealed class StandaloneLeadership(LeaderTakeover takeover) : IHostedService
+/// <summary>
+/// Without Kubernetes this process is the only candidate: it takes over (restoring from Redis) at start,
+/// before the host serves, and keeps retrying in the background while the restore fails.
+/// </summary>
+public sealed class StandaloneLeadership(LeaderTakeover takeover) : BackgroundService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => takeover.TakeOverAsync(cancellationToken);
+    private bool _leading;
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _leading = await takeover.TryTakeOverAsync(cancellationToken).ConfigureAwait(false);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (!_leading)
+            {
+                await takeover.TakeOverAsync(stoppingToken, failures: 1).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
 }

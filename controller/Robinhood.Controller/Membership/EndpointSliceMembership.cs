@@ -4,6 +4,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Options;
 using Robinhood.Controller.Control;
+using Robinhood.Controller.Hosting;
 using Robinhood.Controller.Leadership;
 using Robinhood.V1;
 
@@ -118,19 +119,12 @@ public sealed partial class EndpointSliceMembership(
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 failures++;
-                var backoff = Backoff(failures);
+                var backoff = RetryBackoff.After(failures, options.Value.MaxBackoff, random);
                 ControllerMetrics.MembershipEvents.WithLabels("error").Inc();
                 LogWatchFailed(e, service, backoff);
                 await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
             }
         }
-    }
-
-    /// <summary>Exponential from 1 s up to MaxBackoff, with full jitter over its upper half.</summary>
-    private TimeSpan Backoff(int failures)
-    {
-        var ceiling = Math.Min(options.Value.MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures - 1, 16)));
-        return TimeSpan.FromSeconds(ceiling * (0.5 + (0.5 * random.NextDouble())));
     }
 
     private void Reconcile(string service, Dictionary<string, IReadOnlyList<Member>> slices)

@@ -19,7 +19,11 @@ public sealed class RedisOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Robinhood:Redis:ResyncInterval must be between 00:00:00.100 and 01:00:00")]
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a new leader waits for Redis to restore state before it controls from memory.</summary>
+    /// <summary>How long a replica taking the lead waits for each Redis step of the restore; past it the attempt failed.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00", ErrorMessage = "Robinhood:Redis:RestoreTimeout must be between 00:00:00.100 and 00:05:00")]
     public TimeSpan RestoreTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest wait between restore attempts of a replica that stays a follower because its restore failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Robinhood:Redis:MaxRestoreBackoff must be between 00:00:01 and 00:10:00")]
+    public TimeSpan MaxRestoreBackoff { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -58,12 +58,6 @@ public sealed partial class StateWriter(
     {
         try
         {
-            if (role.Epoch == 0)
-            {
-                // Took over while Redis was unreachable: fence from now on.
-                role.UseEpoch(await store.AcquireEpochAsync().ConfigureAwait(false));
-            }
-
             var records = new List<ServiceRecord>();
             foreach (var service in fleet.Services)
             {

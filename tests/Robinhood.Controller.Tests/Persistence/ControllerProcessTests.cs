@@ -17,7 +17,7 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
     private const string Service = "checkout";
 
     [Fact]
-    public async Task ControllerKilledAndRestarted_SameRedis_FirstSnapshotWithinFivePercentHigherVersion_FleetStaysUnder115()
+    public async Task ControllerKilledAndRestarted_SameRedis_HigherVersionsEverySnapshotWithinTwoPercent_FleetStaysUnder115()
     {
         await using var redis = await RedisServer.StartAsync();
         var grpcPort = FreePort();
@@ -52,10 +52,9 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
         var second = StartController(args);
         try
         {
-            // The first snapshot after the restart, then a few more ticks' worth (or three seconds of steady weights).
+            // The first snapshot after the restart, then five seconds: the grace, the wait for reports, 20 ticks of control.
             await Eventually(() => agents.Snapshots.Count > seenBefore, TimeSpan.FromSeconds(60));
-            var restarted = DateTime.UtcNow;
-            await Eventually(() => agents.Snapshots.Count >= seenBefore + 5 || DateTime.UtcNow - restarted > TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10));
+            await Task.Delay(TimeSpan.FromSeconds(5));
         }
         finally
         {
@@ -66,8 +65,10 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
         var after = agents.Snapshots.Skip(seenBefore).ToList();
         var firstAfter = after[0];
         Assert.True(firstAfter.Version > before.Version, $"first version after restart {firstAfter.Version} must be above {before.Version}");
-        var change = ModelledService.MaxRelativeChange(before, firstAfter);
-        Assert.True(change < 0.05, $"first snapshot after restart moved weights by {change:P1}");
+        // Every snapshot of the restarted controller's first seconds, not only the restored one: its grace and its
+        // wait for reports must keep it from acting on the few agents that reconnected first.
+        var change = after.Max(s => ModelledService.MaxRelativeChange(before, s));
+        Assert.True(change < 0.02, $"a snapshot after the restart moved an endpoint's share by {change:P2}");
         var worst = 0.0;
         foreach (var s in agents.Snapshots.Skip(seenBefore - 5))
         {
@@ -76,7 +77,7 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
             Assert.True(imbalance <= 1.15, $"max/avg {imbalance:F3} at version {s.Version}");
         }
 
-        output.WriteLine($"version {before.Version} -> {firstAfter.Version}, largest share change {change:P2}, worst max/avg around the restart {worst:F3}");
+        output.WriteLine($"version {before.Version} -> {firstAfter.Version}, {after.Count} snapshots in the 5 s after, largest share change {change:P2}, worst max/avg around the restart {worst:F3}");
     }
 
     private static Process StartController(string[] args)
