@@ -40,6 +40,9 @@ public enum RefusalReason
     /// <summary>The reporting identity may not report this endpoint into this service.</summary>
     Permission,
 
+    /// <summary>With Kubernetes membership on, the endpoint is not in the service's EndpointSlices.</summary>
+    Membership,
+
     /// <summary>The controller holds as many services as it is configured to.</summary>
     ServiceLimit,
 
@@ -73,6 +76,7 @@ public static class RefusalReasons
         RefusalReason.Timestamp => "timestamp",
         RefusalReason.Sequence => "sequence",
         RefusalReason.Permission => "permission",
+        RefusalReason.Membership => "membership",
         RefusalReason.ServiceLimit => "service_limit",
         RefusalReason.EndpointLimit => "endpoint_limit",
         RefusalReason.WatchLimit => "watch_limit",

@@ -4,19 +4,22 @@ using Robinhood.Control;
 using Robinhood.Controller.Auth;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Leadership;
+using Robinhood.Controller.Membership;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Ingest;
 
 /// <summary>
-/// <c>LoadReporter.Report</c>: validates every report, hands accepted ones to the <see cref="Fleet"/>,
-/// and answers each with exactly one ack. A refused report changes nothing and the stream stays open.
+/// <c>LoadReporter.Report</c>: validates every report, checks that its sender may report the endpoint into
+/// the service (the grant, and with Kubernetes membership the service's EndpointSlices) before it is
+/// handed to the <see cref="Fleet"/> or forwarded to the leader, and answers each with exactly one ack. A refused report changes nothing and the stream stays open.
 /// Bound by <see cref="LoadReporterMethods"/>.
 /// </summary>
 public sealed partial class LoadReporterService(
     Fleet fleet,
     ControlSettingsSource settings,
     AgentAuthenticator authenticator,
+    ServiceMembers members,
     LeaderRole role,
     ReportForwarder forwarder,
     ILogger<LoadReporterService> logger)
@@ -44,7 +47,7 @@ public sealed partial class LoadReporterService(
                 var key = (report.Service, endpoint?.Value ?? "");
                 refusal ??= lastSequence.TryGetValue(key, out var last) && report.Sequence <= last
                     ? Refusal.Of(RefusalReason.Sequence, "sequence", $"must be above the last accepted on this stream ({last}) (got {report.Sequence})")
-                    : grant.Check(report.Service, endpoint!);
+                    : grant.Check(report.Service, endpoint!) ?? members.Check(report.Service, endpoint!.Value);
 
                 if (refusal is null && role.Elected && !role.IsLeader)
                 {

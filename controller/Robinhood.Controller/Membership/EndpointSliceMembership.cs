@@ -19,6 +19,7 @@ namespace Robinhood.Controller.Membership;
 public sealed partial class EndpointSliceMembership(
     IKubernetes client,
     IOptions<KubernetesOptions> options,
+    ServiceMembers members,
     Fleet fleet,
     LeaderRole role,
     TimeProvider time,
@@ -26,8 +27,6 @@ public sealed partial class EndpointSliceMembership(
     ILogger<EndpointSliceMembership> logger) : BackgroundService
 {
     private const string ServiceLabel = "kubernetes.io/service-name";
-
-    private readonly Dictionary<string, HashSet<Member>> _members = new(StringComparer.Ordinal);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,15 +39,6 @@ public sealed partial class EndpointSliceMembership(
             }
         };
         return Task.WhenAll(options.Value.Services.Distinct(StringComparer.Ordinal).Select(s => WatchAsync(s, stoppingToken)));
-    }
-
-    /// <summary>The endpoints of a service as last seen in discovery.</summary>
-    public IReadOnlyCollection<string> Members(string service)
-    {
-        lock (_members)
-        {
-            return _members.TryGetValue(service, out var m) ? m.Select(e => e.Endpoint).ToList() : [];
-        }
     }
 
     private async Task WatchAsync(string service, CancellationToken stoppingToken)
@@ -130,12 +120,7 @@ public sealed partial class EndpointSliceMembership(
     private void Reconcile(string service, Dictionary<string, IReadOnlyList<Member>> slices)
     {
         var now = slices.Values.SelectMany(m => m).ToHashSet();
-        HashSet<Member> before;
-        lock (_members)
-        {
-            before = _members.GetValueOrDefault(service) ?? [];
-            _members[service] = now;
-        }
+        var before = members.Replace(service, now);
 
         foreach (var m in now.Except(before))
         {
@@ -151,22 +136,19 @@ public sealed partial class EndpointSliceMembership(
 
     private void ReapplyAll()
     {
-        lock (_members)
+        foreach (var (service, current) in members.All())
         {
-            foreach (var (service, members) in _members)
+            var present = current.Select(m => m.Endpoint).ToHashSet(StringComparer.Ordinal);
+            foreach (var m in current)
             {
-                var present = members.Select(m => m.Endpoint).ToHashSet(StringComparer.Ordinal);
-                foreach (var m in members)
-                {
-                    fleet.Join(service, m.Endpoint, m.Zone);
-                }
+                fleet.Join(service, m.Endpoint, m.Zone);
+            }
 
-                foreach (var e in fleet.Capture(service)?.Endpoints ?? [])
+            foreach (var e in fleet.Capture(service)?.Endpoints ?? [])
+            {
+                if (!e.Left && !e.SelfRegistered && !present.Contains(e.Endpoint))
                 {
-                    if (!e.Left && !e.SelfRegistered && !present.Contains(e.Endpoint))
-                    {
-                        fleet.Leave(service, e.Endpoint);
-                    }
+                    fleet.Leave(service, e.Endpoint);
                 }
             }
         }
@@ -199,9 +181,6 @@ public sealed partial class EndpointSliceMembership(
 
         return members;
     }
-
-    /// <summary>One endpoint in discovery.</summary>
-    internal sealed record Member(string Endpoint, string Zone);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "EndpointSlices of {Service}: resourceVersion expired, relisting")]
     private partial void LogRelist(string service);

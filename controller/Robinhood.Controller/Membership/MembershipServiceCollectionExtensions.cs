@@ -11,6 +11,7 @@ public static class MembershipServiceCollectionExtensions
         services.AddOptions<KubernetesOptions>().BindConfiguration(KubernetesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IKubernetes>(KubernetesClientFactory.Create);
         services.TryAddSingleton(Random.Shared);
+        services.AddSingleton(new ServiceMembers(enabled));
         if (enabled)
         {
             services.AddHostedService<EndpointSliceMembership>();

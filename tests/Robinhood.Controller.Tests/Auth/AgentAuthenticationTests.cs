@@ -140,7 +140,7 @@ public sealed class AgentAuthenticationTests
         return new V1TokenReviewStatus { Authenticated = true, Audiences = audiences, User = new V1UserInfo { Username = user, Extra = extra } };
     }
 
-    private static V1Pod Pod(string ns, string name, string ip, string node = "node-a") => new()
+    internal static V1Pod Pod(string ns, string name, string ip, string node = "node-a") => new()
     {
         ApiVersion = "v1",
         Kind = "Pod",

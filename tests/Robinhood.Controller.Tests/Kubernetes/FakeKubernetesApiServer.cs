@@ -116,6 +116,18 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         Signal();
     }
 
+    /// <summary>A controller replica's arguments for membership and a Lease on this server, with leadership timings fit for tests.</summary>
+    public string[] ControllerArgs(string ns, string identity) =>
+    [
+        "--Robinhood:Kubernetes:Enabled=true",
+        $"--Robinhood:Kubernetes:Host={Host}",
+        $"--Robinhood:Kubernetes:Namespace={ns}",
+        $"--Robinhood:Leadership:Identity={identity}",
+        "--Robinhood:Leadership:LeaseDuration=00:00:03",
+        "--Robinhood:Leadership:RenewDeadline=00:00:02",
+        "--Robinhood:Leadership:RetryPeriod=00:00:00.500",
+    ];
+
     /// <summary>What a TokenReview of this token answers.</summary>
     public void SetToken(string token, V1TokenReviewStatus status) => _tokens[token] = status;
 

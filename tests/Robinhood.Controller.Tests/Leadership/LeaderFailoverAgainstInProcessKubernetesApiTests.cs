@@ -100,16 +100,7 @@ public sealed class LeaderFailoverAgainstInProcessKubernetesApiTests(ITestOutput
     private static HashSet<string> Members(RunningController controller) =>
         controller.Snapshots.Get("web").Endpoints.Where(e => e.State != EndpointState.Draining).Select(e => e.Endpoint).ToHashSet();
 
-    private static string[] KubernetesArgs(FakeKubernetesApiServer api, string identity) =>
-    [
-        "--Robinhood:Kubernetes:Enabled=true",
-        $"--Robinhood:Kubernetes:Host={api.Host}",
-        $"--Robinhood:Kubernetes:Namespace={Namespace}",
-        $"--Robinhood:Leadership:Identity={identity}",
-        "--Robinhood:Leadership:LeaseDuration=00:00:03",
-        "--Robinhood:Leadership:RenewDeadline=00:00:02",
-        "--Robinhood:Leadership:RetryPeriod=00:00:00.500",
-    ];
+    private static string[] KubernetesArgs(FakeKubernetesApiServer api, string identity) => api.ControllerArgs(Namespace, identity);
 
     private static Task<RunningController> StartReplicaAsync(FakeKubernetesApiServer api, RedisServer redis, string identity) =>
         RunningController.StartAsync(null,
