@@ -75,4 +75,17 @@ public static class ControllerMetrics
 
     public static readonly Counter MembershipEvents = Metrics.CreateCounter(
         "robinhood_controller_membership_events_total", "EndpointSlice watch events and relists, by kind.", "kind");
+
+    public static readonly Gauge XdsStreams = Metrics.CreateGauge(
+        "robinhood_controller_xds_streams", "Open xDS streams, by service (ads, eds) and variant (sotw, delta).", "api", "variant");
+
+    public static readonly Counter XdsResponses = Metrics.CreateCounter(
+        "robinhood_controller_xds_responses_total", "xDS responses sent, by service and resource type.", "api", "type");
+
+    public static readonly Counter XdsNacks = Metrics.CreateCounter(
+        "robinhood_controller_xds_nacks_total", "xDS responses a client refused (NACK), by service and resource type.", "api", "type");
+
+    public static readonly Histogram XdsPushLatency = Metrics.CreateHistogram(
+        "robinhood_controller_xds_push_latency_seconds", "From a snapshot's publication to the write of the xDS response that brings a client its new version.",
+        new HistogramConfiguration { Buckets = LatencyBuckets });
 }

@@ -9,6 +9,7 @@ using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Membership;
 using Robinhood.Controller.Persistence;
 using Robinhood.Controller.Publish;
+using Robinhood.Controller.Xds;
 
 namespace Robinhood.Controller.Hosting;
 
@@ -49,6 +50,7 @@ public static class ControllerHost
         builder.Services.AddLeadership(elected: kubernetes);
         builder.Services.AddRedisState();
         builder.Services.AddAgentAuthentication();
+        builder.Services.AddXds(builder.Configuration);
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (builder.Configuration.GetValue<int>($"{DemoOptions.Section}:Endpoints") > 0)
         {
@@ -60,6 +62,7 @@ public static class ControllerHost
         var app = builder.Build();
         app.MapGrpcService<LoadReporterService>();
         app.MapGrpcService<WeightDiscoveryService>();
+        app.MapXds();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (ControlLoop loop) => loop.Ticks > 0
             ? Results.Text("ready")

@@ -71,24 +71,19 @@ public sealed class SnapshotCache
     /// <summary>Registers a watcher of named services and offers it the current snapshot of each.</summary>
     public SnapshotWatcher Watch(IReadOnlyCollection<string> services)
     {
-        var watcher = new SnapshotWatcher(this, wildcard: false);
+        var watcher = new SnapshotWatcher(this);
         Interlocked.Increment(ref _watcherCount);
         watcher.Subscribe(services);
         return watcher;
     }
 
-    /// <summary>Registers a watcher of every service (an xDS wildcard subscription) and offers it every current snapshot.</summary>
-    public SnapshotWatcher WatchAll()
+    internal void AddWildcard(SnapshotWatcher watcher)
     {
-        var watcher = new SnapshotWatcher(this, wildcard: true);
-        Interlocked.Increment(ref _watcherCount);
         _wildcard.TryAdd(watcher, 0);
         foreach (var snapshot in _latest.Values)
         {
             watcher.Offer(snapshot);
         }
-
-        return watcher;
     }
 
     internal void Add(SnapshotWatcher watcher, string service)

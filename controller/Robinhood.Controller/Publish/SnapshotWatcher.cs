@@ -11,7 +11,7 @@ namespace Robinhood.Controller.Publish;
 public sealed class SnapshotWatcher : IDisposable
 {
     private readonly SnapshotCache _cache;
-    private readonly bool _wildcard;
+    private volatile bool _wildcard;
     private readonly ConcurrentDictionary<string, byte> _services = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WeightSnapshot> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ulong> _sent = new(StringComparer.Ordinal);
@@ -19,10 +19,16 @@ public sealed class SnapshotWatcher : IDisposable
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private int _disposed;
 
-    internal SnapshotWatcher(SnapshotCache cache, bool wildcard)
+    internal SnapshotWatcher(SnapshotCache cache) => _cache = cache;
+
+    /// <summary>Follows every service from now on (an xDS wildcard subscription); each is offered its current snapshot.</summary>
+    public void SubscribeAll()
     {
-        _cache = cache;
-        _wildcard = wildcard;
+        if (!_wildcard)
+        {
+            _wildcard = true;
+            _cache.AddWildcard(this);
+        }
     }
 
     /// <summary>Follows more services; each is offered its current snapshot.</summary>

@@ -81,7 +81,8 @@ public sealed class SnapshotWatcherTests
     {
         var cache = new SnapshotCache();
         using var named = cache.Watch(["a"]);
-        using var all = cache.WatchAll();
+        using var all = cache.Watch([]);
+        all.SubscribeAll();
         cache.Set([Snapshot("a", 5)]);
         Assert.Equal(5ul, Assert.Single(await named.NextAsync(CancellationToken.None)).Version);
         Assert.Equal(5ul, Assert.Single(await all.NextAsync(CancellationToken.None)).Version);
