@@ -150,20 +150,11 @@ public static class XdsResources
         },
     };
 
-    /// <summary>The socket address of a canonical <c>host:port</c> whose host is an IP literal; null otherwise.</summary>
-    public static SocketAddress? SocketAddressOf(string endpoint)
-    {
-        var colon = endpoint.LastIndexOf(':');
-        if (colon <= 0 || !uint.TryParse(endpoint.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is 0 or > 65535)
-        {
-            return null;
-        }
-
-        var host = endpoint[..colon];
-        var literal = host.Length > 2 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
-        // The canonical spelling only (so "10" is not read as 0.0.0.10), and an IPv6 literal only in brackets.
-        return IPAddress.TryParse(literal, out var ip) && ip.ToString() == literal && (literal.Length != host.Length) == literal.Contains(':')
-            ? new SocketAddress { Address = literal, PortValue = port }
+    /// <summary>The socket address of an endpoint whose host is an IP literal; null for a DNS name or a malformed endpoint.</summary>
+    public static SocketAddress? SocketAddressOf(string endpoint) =>
+        EndpointAddress.Parse(endpoint) is { } parsed
+        && IPAddress.TryParse(parsed.Host, out var ip)
+        && ip.ToString() == parsed.Host // not a DNS name such as "10", which IPAddress reads as 0.0.0.10
+            ? new SocketAddress { Address = parsed.Host, PortValue = (uint)parsed.Port }
             : null;
-    }
 }

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Grpc.Core;
-using Robinhood.Controller.Ingest;
 using Robinhood.Controller.Publish;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Xds;
 
@@ -125,7 +125,7 @@ internal abstract partial class XdsStream<TRequest, TResponse, TState>(SnapshotC
     /// The names a request subscribes to that are Robinhood services; others (xdstp:// names, malformed
     /// ones) have no resource here and are left out, so the client sees them as not existing.
     /// </summary>
-    protected static bool IsServiceName(string name) => ReportValidator.ValidateService(name, "resource name") is null;
+    protected static bool IsServiceName(string name) => ServiceName.IsValid(name);
 
     /// <summary>Refuses a subscription over the per-type limit, naming the field, the limit and the count.</summary>
     protected void CheckLimit(string field, string typeUrl, int count)
@@ -138,9 +138,9 @@ internal abstract partial class XdsStream<TRequest, TResponse, TState>(SnapshotC
     }
 
     /// <summary>The snapshot behind each resource a client should hold now: its named services, and every service when wildcard.</summary>
-    protected Dictionary<string, Robinhood.V1.WeightSnapshot> Current(TState state)
+    protected Dictionary<string, WeightSnapshot> Current(TState state)
     {
-        var snapshots = new Dictionary<string, Robinhood.V1.WeightSnapshot>(StringComparer.Ordinal);
+        var snapshots = new Dictionary<string, WeightSnapshot>(StringComparer.Ordinal);
         foreach (var name in state.Names)
         {
             snapshots[name] = Cache.Get(name);

@@ -92,7 +92,7 @@ public sealed class XdsResourcesGoldenTests
     [InlineData("[::1]:443", "::1", 443u)]
     [InlineData("db.internal:5432", null, 0u)]
     [InlineData("10:80", null, 0u)]
-    [InlineData("::1:80", null, 0u)]
+    [InlineData("[0:0:0:0:0:0:0:1]:80", "::1", 80u)]
     [InlineData("10.1.2.3:0", null, 0u)]
     public void SocketAddressOf_Endpoint_OnlyCanonicalIpLiterals(string endpoint, string? address, uint port)
     {
