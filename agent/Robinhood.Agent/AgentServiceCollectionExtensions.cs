@@ -45,17 +45,9 @@ public static class AgentServiceCollectionExtensions
         }
         else
         {
-            services.TryAddSingleton<ILoadSource>(provider =>
-            {
-                var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
-                var time = provider.GetRequiredService<TimeProvider>();
-                return new EndpointLoadMeter(
-                    options,
-                    CpuMeter.Create(options.CgroupRoot, options.ProcRoot, time),
-                    provider.GetRequiredService<IInFlightSource>(),
-                    time,
-                    provider.GetRequiredService<ILogger<EndpointLoadMeter>>());
-            });
+            // Embedded in the application, its own cgroup is the application's.
+            services.TryAddSingleton<ILoadSource>(provider => EndpointLoad(
+                provider, (options, time) => CpuMeter.Create(options.CgroupRoot, options.ProcRoot, time)));
         }
 
         services.TryAddSingleton(provider =>
@@ -65,6 +57,38 @@ public static class AgentServiceCollectionExtensions
         });
         services.AddHostedService<LoadReportingService>();
         return services;
+    }
+
+    /// <summary>
+    /// The agent as a process of its own (the Robinhood.Agent executable, a sidecar container): in sidecar mode it
+    /// measures the application's processes in the pod's shared process namespace, never its own container, and
+    /// refuses to start when it can see no process but its own. Node mode is as <see cref="AddRobinhoodAgent"/>.
+    /// </summary>
+    public static IServiceCollection AddRobinhoodSidecarAgent(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (configuration.GetSection(AgentOptions.SectionName).GetValue<AgentMode>(nameof(AgentOptions.Mode)) != AgentMode.Node)
+        {
+            services.TryAddSingleton<ILoadSource>(provider => EndpointLoad(provider, (options, time) => new CpuMeter(
+                ApplicationProcessesCpuSource.Find(
+                    options.ProcRoot,
+                    options.ApplicationCpuMillis > 0 ? options.ApplicationCpuMillis / 1000.0 : null,
+                    options.ApplicationProcess),
+                time)));
+        }
+
+        return services.AddRobinhoodAgent(configuration);
+    }
+
+    private static EndpointLoadMeter EndpointLoad(IServiceProvider provider, Func<AgentOptions, TimeProvider, CpuMeter> cpu)
+    {
+        var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
+        var time = provider.GetRequiredService<TimeProvider>();
+        return new EndpointLoadMeter(
+            options,
+            cpu(options, time),
+            provider.GetRequiredService<IInFlightSource>(),
+            time,
+            provider.GetRequiredService<ILogger<EndpointLoadMeter>>());
     }
 
     // One report stream for every labelled pod on the node; the same reporter as the sidecar's.

@@ -6,6 +6,7 @@ public static class ValueSets
     public const string ExternalRedis = "external-redis.yaml";
     public const string MinimalNoAgent = "minimal-no-agent.yaml";
     public const string Production = "production.yaml";
+    public const string SidecarExample = "sidecar-example.yaml";
 
-    public static TheoryData<string?> All => new() { null, ExternalRedis, MinimalNoAgent, Production };
+    public static TheoryData<string?> All => new() { null, ExternalRedis, MinimalNoAgent, Production, SidecarExample };
 }

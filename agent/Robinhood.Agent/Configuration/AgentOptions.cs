@@ -49,7 +49,23 @@ public sealed class AgentOptions
     /// <summary>Root of the cgroup file system (cgroup v2 unified, or the v1 controller mounts below it).</summary>
     public string CgroupRoot { get; set; } = "/sys/fs/cgroup";
 
-    /// <summary>Root of procfs, read when no cgroup CPU accounting is found.</summary>
+    /// <summary>
+    /// Sidecar container (the agent's own process): the application container's CPU limit in millicores, as the
+    /// Downward API gives it (<c>resourceFieldRef: {containerName: app, resource: limits.cpu, divisor: 1m}</c>).
+    /// 0: the machine's CPUs.
+    /// </summary>
+    public uint ApplicationCpuMillis { get; set; }
+
+    /// <summary>
+    /// Sidecar container: measure only the processes of this name (<c>/proc/&lt;pid&gt;/comm</c>, at most 15
+    /// characters); unset: every process of the pod outside the agent's own container.
+    /// </summary>
+    public string? ApplicationProcess { get; set; }
+
+    /// <summary>
+    /// Root of procfs: a sidecar agent finds the application's processes here (the pod's shared process
+    /// namespace); embedded, it is read when no cgroup CPU accounting is found.
+    /// </summary>
     public string ProcRoot { get; set; } = "/proc";
 
     /// <summary>Reports are sent this often until the controller's first ack names an interval.</summary>

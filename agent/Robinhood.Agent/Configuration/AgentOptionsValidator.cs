@@ -41,6 +41,11 @@ public sealed partial class AgentOptionsValidator : IValidateOptions<AgentOption
             failures.Add($"{Prefix}{nameof(AgentOptions.TokenFile)} '{tokenFile}' does not exist.");
         }
 
+        if (options.ApplicationProcess is { } process && (process.Length is 0 or > 15 || process.Contains('/', StringComparison.Ordinal)))
+        {
+            failures.Add($"{Prefix}{nameof(AgentOptions.ApplicationProcess)} '{process}' must be a process name of 1..15 characters without '/' (the kernel's /proc/<pid>/comm).");
+        }
+
         RequirePositive(failures, nameof(AgentOptions.ReportInterval), options.ReportInterval);
         RequirePositive(failures, nameof(AgentOptions.AckTimeout), options.AckTimeout);
         RequirePositive(failures, nameof(AgentOptions.ReconnectInitialDelay), options.ReconnectInitialDelay);
