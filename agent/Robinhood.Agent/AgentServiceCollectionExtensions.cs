@@ -7,7 +7,7 @@ using Robinhood.Agent.Measurement;
 using Robinhood.Agent.Node;
 using Robinhood.Agent.Reporting;
 
-namespace Robinhood.Agent;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the agent: options, measurement and the reporting hosted service.</summary>
 public static class AgentServiceCollectionExtensions

@@ -1,6 +1,6 @@
 using Robinhood.Agent.InFlight;
 
-namespace Robinhood.Agent;
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Adds in-flight request counting to an ASP.NET Core pipeline.</summary>
 public static class InFlightApplicationBuilderExtensions

@@ -1,5 +1,4 @@
 using Prometheus;
-using Robinhood.Agent;
 
 // Sidecar (this endpoint's load: the application's processes in the pod's shared process namespace) or node mode (every labelled pod on the node, Robinhood:Agent:Mode=Node); /healthz and /metrics on Kestrel:Endpoints:Http:Url (appsettings.json).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions

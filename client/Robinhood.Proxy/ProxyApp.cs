@@ -1,11 +1,16 @@
+using Microsoft.AspNetCore.Connections.Features;
 using Prometheus;
-using Robinhood.Client.Yarp;
 
 namespace Robinhood.Proxy;
 
 /// <summary>Builds the proxy host; <c>Program</c> runs it and tests start it on loopback.</summary>
 public static class ProxyApp
 {
+    /// <summary>The Kestrel endpoint (<c>Kestrel:Endpoints:Management</c>) that serves the proxy's own <c>/healthz</c> and <c>/metrics</c>.</summary>
+    public const string ManagementEndpoint = "Management";
+
+    private const string ManagementItem = "Robinhood.Proxy.Management";
+
     /// <summary>Builds the proxy from standard configuration (appsettings.json, environment, command line).</summary>
     public static WebApplication Build(string[] args)
     {
@@ -15,20 +20,38 @@ public static class ProxyApp
             // appsettings.json beside the binary applies wherever `dotnet <name>.dll` is started from.
             ContentRootPath = AppContext.BaseDirectory,
         });
+        // Connections to the management endpoint are marked, so its paths never hide the same paths of an upstream.
+        builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel
+            .Configure(context.Configuration.GetSection("Kestrel"))
+            .Endpoint(ManagementEndpoint, endpoint => endpoint.ListenOptions.Use(next => connection =>
+            {
+                connection.Items[ManagementItem] = true;
+                return next(connection);
+            })));
         builder.Services.AddReverseProxy().AddRobinhood();
+        builder.Services.AddHostedService<ClientMetricsExporter>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         var app = builder.Build();
+        app.MapWhen(IsManagement, management =>
+        {
+            management.Map("/healthz", healthz => healthz.Run(context => context.Response.WriteAsync("ok\n")));
+            management.UseMetricServer("/metrics");
+            management.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        });
         app.UseHttpMetrics();
-        app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapMetrics("/metrics");
         app.MapReverseProxy(proxy =>
         {
-            proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
-            proxy.UseRobinhoodEndpointGuard();
-            proxy.UsePassiveHealthChecks();
+            proxy.UseRobinhood();
         });
         return app;
     }
+
+    private static bool IsManagement(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(ManagementItem) == true;
 }

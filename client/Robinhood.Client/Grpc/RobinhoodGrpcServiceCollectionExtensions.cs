@@ -1,9 +1,9 @@
 using Grpc.Net.Client.Balancer;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Robinhood.Client.Grpc;
 using Robinhood.Client.Subscription;
 
-namespace Robinhood.Client.Grpc;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers Robinhood with Grpc.Net.Client.</summary>
 public static class RobinhoodGrpcServiceCollectionExtensions
@@ -20,4 +20,8 @@ public static class RobinhoodGrpcServiceCollectionExtensions
             sp => new WeightedRoundRobinBalancerFactory(sp.GetRequiredKeyedService<Random>(RobinhoodClientServiceCollectionExtensions.RandomKey))));
         return services;
     }
+
+    /// <summary>As <see cref="AddRobinhoodGrpc(IServiceCollection)"/>, with the client's options set in code.</summary>
+    public static IServiceCollection AddRobinhoodGrpc(this IServiceCollection services, Action<RobinhoodClientOptions> configure) =>
+        services.AddRobinhoodClient(configure).AddRobinhoodGrpc();
 }

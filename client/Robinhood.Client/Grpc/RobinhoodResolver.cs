@@ -16,6 +16,7 @@ internal sealed class RobinhoodResolver : Resolver
     private readonly ServiceWeights _weights;
     private readonly CancellationTokenSource _disposed = new();
     private Action<ResolverResult>? _listener;
+    private volatile bool _ready;
 
     public RobinhoodResolver(ServiceWeights weights) => _weights = weights;
 
@@ -26,8 +27,17 @@ internal sealed class RobinhoodResolver : Resolver
         _ = PublishFirstAsync();
     }
 
-    /// <summary>Weights are pushed, not polled: a refresh re-sends what is current.</summary>
-    public override void Refresh() => Publish(_weights.Current);
+    /// <summary>
+    /// Weights are pushed, not polled: a refresh re-sends what is current, but not before the first snapshot (or the
+    /// end of the wait for it), so a channel's first calls wait instead of failing on the placeholder.
+    /// </summary>
+    public override void Refresh()
+    {
+        if (_ready)
+        {
+            Publish(_weights.Current);
+        }
+    }
 
     protected override void Dispose(bool disposing)
     {
@@ -45,7 +55,9 @@ internal sealed class RobinhoodResolver : Resolver
     {
         try
         {
-            Publish(await _weights.WaitForSnapshotAsync(_disposed.Token).ConfigureAwait(false));
+            var table = await _weights.WaitForSnapshotAsync(_disposed.Token).ConfigureAwait(false);
+            _ready = true;
+            Publish(table);
         }
         catch (OperationCanceledException)
         {
@@ -53,7 +65,11 @@ internal sealed class RobinhoodResolver : Resolver
         }
     }
 
-    private void OnChanged(object? sender, WeightTable table) => Publish(table);
+    private void OnChanged(object? sender, WeightTable table)
+    {
+        _ready = true;
+        Publish(table);
+    }
 
     private void Publish(WeightTable table)
     {
@@ -78,6 +94,8 @@ internal sealed class RobinhoodResolver : Resolver
             var endpoint = table.Endpoints[i];
             addresses[i] = new BalancerAddress(endpoint.Host, endpoint.Port);
             addresses[i].Attributes.Set(BalancerWeights.Weight, endpoint.Weight);
+            addresses[i].Attributes.Set(BalancerWeights.Endpoint, endpoint.Address);
+            addresses[i].Attributes.Set(BalancerWeights.Service, _weights);
         }
 
         listener(ResolverResult.ForResult(addresses, WeightedConfig, serviceConfigStatus: null));

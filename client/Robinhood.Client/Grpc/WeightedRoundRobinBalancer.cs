@@ -2,17 +2,19 @@ using System.Net;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.Logging;
+using Robinhood.Client.Subscription;
 
 namespace Robinhood.Client.Grpc;
 
 /// <summary>
 /// Keeps one subchannel per member (connections survive weight changes) and picks among the READY
-/// ones by weight, renormalized over them; weight 0 gets nothing.
+/// ones by weight, renormalized over them; weight 0 (and an ejected endpoint) gets nothing.
 /// </summary>
 internal sealed class WeightedRoundRobinBalancer : SubchannelsLoadBalancer
 {
     private readonly Random _random;
-    private Dictionary<EndPoint, uint> _weights = [];
+    private Dictionary<EndPoint, Member> _members = [];
+    private ServiceWeights? _service;
     private IReadOnlyList<Subchannel> _ready = [];
     private bool _pickerBuilt;
 
@@ -25,15 +27,22 @@ internal sealed class WeightedRoundRobinBalancer : SubchannelsLoadBalancer
     public override void UpdateChannelState(ChannelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var weights = new Dictionary<EndPoint, uint>();
+        var members = new Dictionary<EndPoint, Member>();
+        ServiceWeights? service = null;
         foreach (var address in state.Addresses ?? [])
         {
-            weights[address.EndPoint] = BalancerWeights.Of(address);
+            var endpoint = address.Attributes.TryGetValue(BalancerWeights.Endpoint, out var name) ? name : address.EndPoint.ToString() ?? "";
+            members[address.EndPoint] = new Member(BalancerWeights.Of(address), endpoint);
+            if (address.Attributes.TryGetValue(BalancerWeights.Service, out var weights))
+            {
+                service = weights;
+            }
         }
 
-        var changed = weights.Count != _weights.Count
-            || weights.Any(w => !_weights.TryGetValue(w.Key, out var old) || old != w.Value);
-        _weights = weights;
+        var changed = members.Count != _members.Count
+            || members.Any(m => !_members.TryGetValue(m.Key, out var old) || old != m.Value);
+        _members = members;
+        _service = service;
         _pickerBuilt = false;
         base.UpdateChannelState(state);
 
@@ -49,16 +58,27 @@ internal sealed class WeightedRoundRobinBalancer : SubchannelsLoadBalancer
         _pickerBuilt = true;
         _ready = readySubchannels;
         var weights = new uint[readySubchannels.Count];
+        var endpoints = new string[readySubchannels.Count];
         for (var i = 0; i < weights.Length; i++)
         {
             var endPoint = readySubchannels[i].CurrentAddress?.EndPoint;
-            weights[i] = endPoint is not null && _weights.TryGetValue(endPoint, out var weight) ? weight : 0;
+            if (endPoint is not null && _members.TryGetValue(endPoint, out var member))
+            {
+                weights[i] = member.Weight;
+                endpoints[i] = member.Endpoint;
+            }
+            else
+            {
+                endpoints[i] = endPoint?.ToString() ?? "";
+            }
         }
 
         return weights.Any(w => w > 0)
-            ? new WeightedSubchannelPicker(readySubchannels, weights, _random)
+            ? new WeightedSubchannelPicker(readySubchannels, weights, _random, _service, endpoints)
             : new FailurePicker(new Status(StatusCode.Unavailable, "No READY endpoint has a weight above 0."));
     }
+
+    private readonly record struct Member(uint Weight, string Endpoint);
 
     private sealed class FailurePicker(Status status) : SubchannelPicker
     {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Robinhood.Client.Resilience;
 
 namespace Robinhood.Client.Subscription;
 
@@ -13,6 +14,12 @@ public sealed class RobinhoodClientOptions
 
     /// <summary>Subscription tuning (<c>Robinhood:Client:*</c>).</summary>
     public WatchSettings Client { get; set; } = new();
+
+    /// <summary>Local ejection of failing endpoints (<c>Robinhood:OutlierDetection:*</c>).</summary>
+    public OutlierDetectionOptions OutlierDetection { get; set; } = new();
+
+    /// <summary>Budgeted retries of safe requests (<c>Robinhood:Retry:*</c>).</summary>
+    public RetryOptions Retry { get; set; } = new();
 }
 
 /// <summary>How the Watch stream reconnects and how long a snapshot may serve without the controller.</summary>
@@ -67,6 +74,53 @@ internal sealed class RobinhoodClientOptionsValidator : IValidateOptions<Robinho
         if (client.FirstSnapshotTimeout < TimeSpan.Zero)
         {
             failures.Add("Robinhood:Client:FirstSnapshotTimeout must not be negative.");
+        }
+
+        var outliers = options.OutlierDetection;
+        if (outliers.Consecutive5xx < 0)
+        {
+            failures.Add("Robinhood:OutlierDetection:Consecutive5xx must not be negative (0 turns ejection off).");
+        }
+
+        if (outliers.BaseEjectionTime <= TimeSpan.Zero)
+        {
+            failures.Add("Robinhood:OutlierDetection:BaseEjectionTime must be positive.");
+        }
+
+        if (outliers.MaxEjectionTime < outliers.BaseEjectionTime)
+        {
+            failures.Add("Robinhood:OutlierDetection:MaxEjectionTime must be at least Robinhood:OutlierDetection:BaseEjectionTime.");
+        }
+
+        if (outliers.Interval < TimeSpan.Zero)
+        {
+            failures.Add("Robinhood:OutlierDetection:Interval must not be negative.");
+        }
+
+        if (outliers.MaxEjectionPercent is < 0 or > 100)
+        {
+            failures.Add("Robinhood:OutlierDetection:MaxEjectionPercent must be 0..100.");
+        }
+
+        var retry = options.Retry;
+        if (retry.BudgetPercent is < 0 or > 100)
+        {
+            failures.Add("Robinhood:Retry:BudgetPercent must be 0..100.");
+        }
+
+        if (retry.MinRetriesPerSecond < 0)
+        {
+            failures.Add("Robinhood:Retry:MinRetriesPerSecond must not be negative.");
+        }
+
+        if (retry.BudgetWindow < TimeSpan.FromSeconds(1) || retry.BudgetWindow > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("Robinhood:Retry:BudgetWindow must be 00:00:01..00:10:00.");
+        }
+
+        if (retry.PerTryTimeout is { } perTry && perTry <= TimeSpan.Zero)
+        {
+            failures.Add("Robinhood:Retry:PerTryTimeout must be positive when set.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

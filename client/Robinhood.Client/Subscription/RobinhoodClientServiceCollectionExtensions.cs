@@ -1,22 +1,25 @@
 using System.Net.Http;
 using Grpc.Net.Client;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Robinhood.Client.Subscription;
 using Robinhood.V1;
 
-namespace Robinhood.Client.Subscription;
+namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the weight subscription that every integration reads from.</summary>
+/// <summary>Registers the weight subscription that every Robinhood integration reads from.</summary>
 public static class RobinhoodClientServiceCollectionExtensions
 {
     /// <summary>Key under which a <see cref="Random"/> may be registered to seed pickers and backoff (tests).</summary>
     public const string RandomKey = "Robinhood.Random";
 
     /// <summary>
-    /// Adds <see cref="WeightSubscription"/> with <see cref="RobinhoodClientOptions"/> bound to the
-    /// <c>Robinhood</c> section and validated on start. Safe to call more than once.
+    /// Adds the weight subscription. <see cref="RobinhoodClientOptions"/> are bound from the <c>Robinhood</c> section of
+    /// the application's <see cref="IConfiguration"/> when one is registered (a host always has one), else keep their
+    /// defaults; options are validated when first used. Safe to call more than once.
     /// </summary>
     public static IServiceCollection AddRobinhoodClient(this IServiceCollection services)
     {
@@ -27,7 +30,8 @@ public static class RobinhoodClientServiceCollectionExtensions
         }
 
         services.AddOptions<RobinhoodClientOptions>()
-            .BindConfiguration(RobinhoodClientOptions.SectionName)
+            .Configure<IServiceProvider>((options, provider) =>
+                provider.GetService<IConfiguration>()?.GetSection(RobinhoodClientOptions.SectionName).Bind(options))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RobinhoodClientOptions>, RobinhoodClientOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
@@ -51,7 +55,25 @@ public static class RobinhoodClientServiceCollectionExtensions
             sp.GetRequiredService<IOptions<RobinhoodClientOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredKeyedService<Random>(RandomKey),
-            sp.GetRequiredService<ILogger<WeightSubscription>>()));
+            (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<WeightSubscription>()));
+        return services;
+    }
+
+    /// <summary>Adds the weight subscription with options bound from <paramref name="section"/> (e.g. <c>configuration.GetSection("Robinhood")</c>).</summary>
+    public static IServiceCollection AddRobinhoodClient(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        services.AddRobinhoodClient();
+        services.Configure<RobinhoodClientOptions>(section);
+        return services;
+    }
+
+    /// <summary>Adds the weight subscription with options set in code (applied after any configuration).</summary>
+    public static IServiceCollection AddRobinhoodClient(this IServiceCollection services, Action<RobinhoodClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddRobinhoodClient();
+        services.Configure(configure);
         return services;
     }
 

@@ -65,7 +65,7 @@ public sealed class WeightSubscription : IAsyncDisposable
             }
 
             ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-            weights = new ServiceWeights(service, _options.Client.FirstSnapshotTimeout, _time);
+            weights = new ServiceWeights(service, _options, _time, _random, _logger);
             _services[service] = weights;
             // Watch takes the whole set at once: reopen the stream with the new service in it.
             _call?.Cancel();
@@ -179,13 +179,13 @@ public sealed class WeightSubscription : IAsyncDisposable
             return;
         }
 
-        var current = weights.Current;
+        var current = weights.Published;
         var newer = current.IsPlaceholder
             || snapshot.Version > current.Version
             || (current.IsFallback && snapshot.Version == current.Version);
         if (!newer)
         {
-            ClientMetrics.Snapshots.WithLabels(snapshot.Service, "stale").Inc();
+            ClientMetrics.Snapshots.Add(1, ClientMetrics.Service(snapshot.Service), ClientMetrics.Outcome("stale"));
             SubscriptionLog.IgnoredStale(_logger, snapshot.Service, snapshot.Version, current.Version);
             return;
         }
@@ -197,10 +197,11 @@ public sealed class WeightSubscription : IAsyncDisposable
         }
 
         weights.Publish(table);
-        ClientMetrics.Snapshots.WithLabels(snapshot.Service, "applied").Inc();
-        ClientMetrics.SnapshotVersion.WithLabels(snapshot.Service).Set(snapshot.Version);
-        ClientMetrics.Endpoints.WithLabels(snapshot.Service).Set(table.Endpoints.Count);
-        ClientMetrics.Fallback.WithLabels(snapshot.Service).Set(0);
+        var service = ClientMetrics.Service(snapshot.Service);
+        ClientMetrics.Snapshots.Add(1, service, ClientMetrics.Outcome("applied"));
+        ClientMetrics.SnapshotVersion.Record((long)Math.Min(snapshot.Version, long.MaxValue), service);
+        ClientMetrics.Endpoints.Record(table.Endpoints.Count, service);
+        ClientMetrics.Fallback.Record(0, service);
         SubscriptionLog.Applied(_logger, snapshot.Service, snapshot.Version, table.Endpoints.Count);
     }
 
@@ -220,16 +221,16 @@ public sealed class WeightSubscription : IAsyncDisposable
         }
 
         _backoff.Reset();
-        ClientMetrics.Connected.Set(1);
+        ClientMetrics.Connected.Record(1);
     }
 
     private void ConnectionLost()
     {
-        ClientMetrics.Reconnects.Inc();
+        ClientMetrics.Reconnects.Add(1);
         lock (_gate)
         {
             _connected = false;
-            ClientMetrics.Connected.Set(0);
+            ClientMetrics.Connected.Record(0);
             if (_lostAt is not null || _options.Client.MaxSnapshotAge is not { } maxAge || _stopping.IsCancellationRequested)
             {
                 return;
@@ -253,7 +254,7 @@ public sealed class WeightSubscription : IAsyncDisposable
 
             foreach (var weights in _services.Values)
             {
-                var current = weights.Current;
+                var current = weights.Published;
                 if (current.IsPlaceholder || current.IsFallback)
                 {
                     continue;
@@ -261,7 +262,7 @@ public sealed class WeightSubscription : IAsyncDisposable
 
                 SubscriptionLog.FellBack(_logger, weights.Service, age);
                 weights.Publish(current.WithEqualWeights(_random));
-                ClientMetrics.Fallback.WithLabels(weights.Service).Set(1);
+                ClientMetrics.Fallback.Record(1, ClientMetrics.Service(weights.Service));
             }
         }
     }

@@ -12,6 +12,7 @@ public sealed class WeightTable
 
     private readonly WeightedRoundRobin<WeightedEndpoint>? _picker;
     private readonly FrozenDictionary<string, WeightedEndpoint> _byAddress;
+    private readonly FrozenSet<string> _members;
 
     private WeightTable(string service, ulong version, DateTimeOffset? computedAt, bool isFallback, bool isPlaceholder, WeightedEndpoint[] endpoints, Random random)
     {
@@ -22,7 +23,9 @@ public sealed class WeightTable
         IsPlaceholder = isPlaceholder;
         Endpoints = endpoints;
         _byAddress = endpoints.ToFrozenDictionary(e => e.Address, StringComparer.Ordinal);
+        _members = _byAddress.Keys.ToFrozenSet(StringComparer.Ordinal);
         var weights = endpoints.Select(e => e.Weight).ToArray();
+        PickableCount = weights.Count(w => w > 0);
         if (weights.Any(w => w > 0))
         {
             lock (random)
@@ -50,6 +53,12 @@ public sealed class WeightTable
     /// <summary>Every member of the service, including those that get no requests (weight 0, DRAINING).</summary>
     public IReadOnlyList<WeightedEndpoint> Endpoints { get; }
 
+    /// <summary>The members' addresses.</summary>
+    public IReadOnlySet<string> Members => _members;
+
+    /// <summary>Endpoints with a positive weight.</summary>
+    public int PickableCount { get; }
+
     /// <summary>True when at least one endpoint has a positive weight.</summary>
     public bool CanPick => _picker is not null;
 
@@ -67,7 +76,7 @@ public sealed class WeightTable
     public bool HasSameMembers(WeightTable other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return _byAddress.Count == other._byAddress.Count && _byAddress.Keys.All(other._byAddress.ContainsKey);
+        return _members.SetEquals(other._members);
     }
 
     /// <summary>The table a service has before its first snapshot: no members.</summary>
@@ -94,6 +103,16 @@ public sealed class WeightTable
 
         rejected = invalid;
         return new WeightTable(snapshot.Service, snapshot.Version, snapshot.ComputedAt?.ToDateTimeOffset(), false, false, [.. endpoints], random);
+    }
+
+    /// <summary>The same table with the ejected endpoints at weight 0: their share goes to the others.</summary>
+    public WeightTable WithEjected(IReadOnlySet<string> ejected, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(ejected);
+        var endpoints = Endpoints
+            .Select(e => ejected.Contains(e.Address) ? e with { Weight = 0 } : e)
+            .ToArray();
+        return new WeightTable(Service, Version, ComputedAt, IsFallback, IsPlaceholder, endpoints, random);
     }
 
     /// <summary>The same members with equal weights, except those DRAINING: used once the snapshot is too old to trust.</summary>

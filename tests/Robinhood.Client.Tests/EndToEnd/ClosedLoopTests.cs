@@ -55,10 +55,11 @@ public sealed class ClosedLoopTests
             "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
             "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
             "--Kestrel:Endpoints:Grpc:Protocols=Http2",
+            "--Kestrel:Endpoints:Management:Url=http://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",
         ]);
         await proxy.StartAsync();
-        var proxyAddress = await Http1AddressAsync(proxy);
+        var proxyAddress = (await ProxyAddresses.OfAsync(proxy)).Traffic;
 
         try
         {
@@ -157,12 +158,6 @@ public sealed class ClosedLoopTests
         }
 
         throw new InvalidOperationException("no HTTP/2-only endpoint");
-    }
-
-    private static async Task<Uri> Http1AddressAsync(WebApplication app)
-    {
-        var http2 = await Http2OnlyAddressAsync(app);
-        return Addresses(app).Single(a => a != http2);
     }
 
     private static List<Uri> Addresses(WebApplication app) =>

@@ -2,8 +2,6 @@ using System.Net;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Robinhood.Client.Tests.Support;
 using Robinhood.Proxy;
@@ -20,6 +18,7 @@ public sealed class ProxyAppTests : IAsyncLifetime
     private WebApplication _proxy = null!;
     private Uri _proxyAddress = null!;
     private Uri _grpcAddress = null!;
+    private Uri _managementAddress = null!;
 
     public async Task InitializeAsync()
     {
@@ -44,13 +43,12 @@ public sealed class ProxyAppTests : IAsyncLifetime
             "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
             "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
             "--Kestrel:Endpoints:Grpc:Protocols=Http2",
+            "--Kestrel:Endpoints:Management:Url=http://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",
         ]);
         await _proxy.StartAsync();
-        var addresses = _proxy.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
-        // Cleartext HTTP/1.1 and HTTP/2 need separate endpoints: the HTTP/1.1 one answers a plain GET.
-        _proxyAddress = addresses.Single(a => AnswersHttp1(a));
-        _grpcAddress = addresses.Single(a => a != _proxyAddress);
+        var addresses = await ProxyAddresses.OfAsync(_proxy);
+        (_proxyAddress, _grpcAddress, _managementAddress) = (addresses.Traffic, addresses.Grpc, addresses.Management);
         await ClientHost.WaitUntilAsync(() => Get("/").StatusCode == HttpStatusCode.OK, "the proxy to have web's endpoints");
     }
 
@@ -140,22 +138,19 @@ public sealed class ProxyAppTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Healthz_AndMetrics_Answer()
+    public async Task Healthz_AndMetrics_AnswerOnTheManagementPort()
     {
-        Assert.Equal("ok\n", await _http.GetStringAsync(new Uri(_proxyAddress, "/healthz")));
-        Assert.Contains("robinhood_client_snapshot_version", await _http.GetStringAsync(new Uri(_proxyAddress, "/metrics")), StringComparison.Ordinal);
+        Assert.Equal("ok\n", await _http.GetStringAsync(new Uri(_managementAddress, "/healthz")));
+        var metrics = await _http.GetStringAsync(new Uri(_managementAddress, "/metrics"));
+        Assert.Contains("robinhood_client_snapshot_version", metrics, StringComparison.Ordinal);
+        Assert.Contains("robinhood_client_picks_total{", metrics, StringComparison.Ordinal);
     }
 
-    private bool AnswersHttp1(Uri address)
+    [Fact]
+    public async Task HealthzAndMetrics_OnTheTrafficPort_GoToTheUpstream()
     {
-        try
-        {
-            return _http.GetAsync(new Uri(address, "/healthz")).GetAwaiter().GetResult().IsSuccessStatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
+        Assert.Contains(await _http.GetStringAsync(new Uri(_proxyAddress, "/healthz")), new[] { "a", "b", "c", "d" });
+        Assert.Contains(await _http.GetStringAsync(new Uri(_proxyAddress, "/metrics")), new[] { "a", "b", "c", "d" });
     }
 
     private HttpResponseMessage Get(string path) => _http.GetAsync(new Uri(_proxyAddress, path)).GetAwaiter().GetResult();

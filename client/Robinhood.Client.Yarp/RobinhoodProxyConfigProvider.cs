@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Robinhood.Client.Subscription;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Robinhood.Client.Yarp;
 
@@ -15,15 +16,23 @@ public sealed class RobinhoodProxyConfigProvider : IProxyConfigProvider, IDispos
     private readonly Dictionary<string, ServiceWeights> _services;
     private readonly Dictionary<string, WeightTable> _members = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly TimeSpan? _perTryTimeout;
     private ProxyConfig _config;
 
-    /// <summary>Creates the provider and subscribes to every service the routes name.</summary>
-    public RobinhoodProxyConfigProvider(WeightSubscription subscription, IOptions<RobinhoodProxyOptions> options)
+    /// <summary>
+    /// Creates the provider and subscribes to every service the routes name. YARP reads the first config once, at
+    /// start: it waits here (each service up to <c>Robinhood:Client:FirstSnapshotTimeout</c>, together) for the first
+    /// snapshots, so the first requests find their endpoints instead of a 503.
+    /// </summary>
+    public RobinhoodProxyConfigProvider(WeightSubscription subscription, IOptions<RobinhoodProxyOptions> options, IOptions<RobinhoodClientOptions> clientOptions)
     {
         ArgumentNullException.ThrowIfNull(subscription);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(clientOptions);
         _options = options.Value;
+        _perTryTimeout = clientOptions.Value.Retry.PerTryTimeout;
         _services = _options.Services().ToDictionary(s => s, subscription.Service, StringComparer.Ordinal);
+        Task.WhenAll(_services.Values.Select(w => w.WaitForSnapshotAsync(CancellationToken.None).AsTask())).GetAwaiter().GetResult();
         lock (_gate)
         {
             foreach (var weights in _services.Values)
@@ -84,7 +93,7 @@ public sealed class RobinhoodProxyConfigProvider : IProxyConfigProvider, IDispos
             .ToList();
         if (!string.IsNullOrEmpty(_options.DefaultService))
         {
-            // Last resort: every explicit route and the host's own endpoints (/healthz, /metrics) go first.
+            // Last resort: every explicit route goes first.
             routes.Add(new RouteConfig
             {
                 RouteId = "robinhood-default",
@@ -99,6 +108,8 @@ public sealed class RobinhoodProxyConfigProvider : IProxyConfigProvider, IDispos
             {
                 ClusterId = table.Service,
                 LoadBalancingPolicy = WeightedLoadBalancingPolicy.PolicyName,
+                // A try that goes quiet this long fails (and may be retried on another endpoint).
+                HttpRequest = _perTryTimeout is { } perTry ? new ForwarderRequestConfig { ActivityTimeout = perTry } : null,
                 Destinations = table.Endpoints.ToDictionary(
                     e => e.Address,
                     e => new DestinationConfig { Address = $"http://{e.Address}" },

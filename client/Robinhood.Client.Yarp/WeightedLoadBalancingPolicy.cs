@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
-using Prometheus;
 using Robinhood.Client.Picking;
 using Robinhood.Client.Subscription;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -50,25 +49,20 @@ public sealed class WeightedLoadBalancingPolicy : ILoadBalancingPolicy
             return null;
         }
 
-        var choice = selection.Picker.Pick();
-        choice.Picks.Inc();
-        return choice.Destination;
+        var destination = selection.Picker.Pick();
+        ClientMetrics.Picks.Add(1, ClientMetrics.Service(table.Service), ClientMetrics.Endpoint(destination.DestinationId));
+        return destination;
     }
 
-    private sealed record Choice(DestinationState Destination, Counter.Child Picks);
-
     /// <summary>A picker over the available destinations, weights renormalized over them.</summary>
-    private sealed record Selection(WeightTable Table, IReadOnlyList<DestinationState> Available, WeightedRoundRobin<Choice>? Picker)
+    private sealed record Selection(WeightTable Table, IReadOnlyList<DestinationState> Available, WeightedRoundRobin<DestinationState>? Picker)
     {
         public static Selection Build(WeightTable table, IReadOnlyList<DestinationState> available, Random random)
         {
-            var choices = new Choice[available.Count];
             var weights = new uint[available.Count];
-            for (var i = 0; i < choices.Length; i++)
+            for (var i = 0; i < weights.Length; i++)
             {
-                var id = available[i].DestinationId;
-                choices[i] = new Choice(available[i], ClientMetrics.Picks.WithLabels(table.Service, id));
-                weights[i] = table.WeightOf(id);
+                weights[i] = table.WeightOf(available[i].DestinationId);
             }
 
             if (!weights.Any(w => w > 0))
@@ -78,7 +72,7 @@ public sealed class WeightedLoadBalancingPolicy : ILoadBalancingPolicy
 
             lock (random)
             {
-                return new Selection(table, available, new WeightedRoundRobin<Choice>(choices, weights, random));
+                return new Selection(table, available, new WeightedRoundRobin<DestinationState>(available, weights, random));
             }
         }
     }

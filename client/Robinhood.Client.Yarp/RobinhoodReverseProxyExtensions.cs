@@ -1,22 +1,22 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Robinhood.Client.Subscription;
+using Robinhood.Client.Yarp;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Transforms;
 
-namespace Robinhood.Client.Yarp;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers Robinhood with YARP.</summary>
 public static class RobinhoodReverseProxyExtensions
 {
     /// <summary>
     /// Adds the <c>robinhood_wrr</c> policy, routes and clusters from <c>Robinhood:Proxy</c> that follow each
-    /// service's membership, and HTTP/2 upstream requests for HTTP/2 (gRPC) downstream ones.
+    /// service's membership, and HTTP/2 upstream requests for HTTP/2 (gRPC) downstream ones. Pair it with
+    /// <c>proxy.UseRobinhood()</c> after <c>proxy.UseLoadBalancing()</c> in <c>MapReverseProxy</c>.
     /// </summary>
     public static IReverseProxyBuilder AddRobinhood(this IReverseProxyBuilder builder)
     {
@@ -31,6 +31,7 @@ public static class RobinhoodReverseProxyExtensions
             sp.GetRequiredService<WeightSubscription>(),
             sp.GetRequiredKeyedService<Random>(RobinhoodClientServiceCollectionExtensions.RandomKey))));
         services.AddSingleton<IProxyConfigProvider, RobinhoodProxyConfigProvider>();
+        services.TryAddSingleton<UpstreamFailureLog>();
         services.TryAddSingleton<RobinhoodEndpointGuard>();
         builder.AddTransforms(context => context.AddRequestTransform(transform =>
         {
@@ -44,14 +45,5 @@ public static class RobinhoodReverseProxyExtensions
             return ValueTask.CompletedTask;
         }));
         return builder;
-    }
-
-    /// <summary>Adds the guard that answers 503 with a reason when a service has no endpoint to take a request; put it after load balancing.</summary>
-    public static IReverseProxyApplicationBuilder UseRobinhoodEndpointGuard(this IReverseProxyApplicationBuilder proxy)
-    {
-        ArgumentNullException.ThrowIfNull(proxy);
-        var guard = proxy.ApplicationServices.GetRequiredService<RobinhoodEndpointGuard>();
-        proxy.Use((context, next) => guard.InvokeAsync(context, next));
-        return proxy;
     }
 }
