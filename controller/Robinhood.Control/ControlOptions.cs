@@ -44,6 +44,7 @@ public sealed class ControlOptions
         new(nameof(CapacitySmoothing), static o => o.CapacitySmoothing, 0, true, 1, false),
         new(nameof(ChangeThreshold), static o => o.ChangeThreshold, 1, false, 100, false),
         new(nameof(ChangeGain), static o => o.ChangeGain, 0, false, 2, false),
+        new(nameof(NoiseBand), static o => o.NoiseBand, 0, false, 10, false),
     ];
 
     /// <summary>Which utilization signal the loop balances.</summary>
@@ -66,6 +67,13 @@ public sealed class ControlOptions
 
     /// <summary>Relative error below which the weight is left alone (against churn).</summary>
     public double Deadband { get; set; } = 0.005;
+
+    /// <summary>
+    /// Errors within this many standard deviations of the endpoint's measured signal noise are left to the capacity
+    /// estimate (which averages noise) instead of the PID (which would integrate it); beyond, only the excess counts.
+    /// 0 leaves only <see cref="Deadband"/>.
+    /// </summary>
+    public double NoiseBand { get; set; } = 3;
 
     /// <summary>Smallest weight as a multiple of the mean weight.</summary>
     public double MinWeightRatio { get; set; } = 0.1;
@@ -110,7 +118,7 @@ public sealed class ControlOptions
     /// changes rarely and by jumps, which pass at once; between them the estimate would carry CPU noise
     /// straight into the weight, so it is smoothed hard and the integrator follows the slow drift.
     /// </summary>
-    public double CapacitySmoothing { get; set; } = 0.02;
+    public double CapacitySmoothing { get; set; } = 0.35;
 
     /// <summary>
     /// A sample this many standard deviations (of the recent residuals) away from the filtered

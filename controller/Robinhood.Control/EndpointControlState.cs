@@ -58,7 +58,7 @@ public sealed record EndpointControlState
     public AdaptiveFilter Signal { get; set; }
 
     /// <summary>Filter over log(requests_per_second / CPU), the capacity estimate.</summary>
-    public AdaptiveFilter LogCapacity { get; set; }
+    public TrackingFilter LogCapacity { get; set; }
 
     /// <summary>The signal changed for real at the last tick (not noise).</summary>
     public bool Changed { get; set; }

@@ -26,6 +26,7 @@ public sealed class ControlOptionsTests
         { o => o.CapacitySmoothing = 2, "CapacitySmoothing", "in (0, 1]" },
         { o => o.ChangeGain = double.PositiveInfinity, "ChangeGain", "in [0, 2]" },
         { o => o.ChangeThreshold = 0.5, "ChangeThreshold", "in [1, 100]" },
+        { o => o.NoiseBand = 11, "NoiseBand", "in [0, 10]" },
     };
 
     [Fact]

@@ -3,26 +3,53 @@ using Robinhood.Simulator.Scenarios;
 
 namespace Robinhood.Simulator.Cli;
 
-/// <summary>The parsed command line: run the scenarios (default) or tune the gains.</summary>
+/// <summary>What the simulator is asked to do.</summary>
+public enum Command
+{
+    /// <summary>Run the named scenarios, every strategy side by side.</summary>
+    Simulate,
+
+    /// <summary>Tune the gains.</summary>
+    Tune,
+
+    /// <summary>Run strategies over generated fleets.</summary>
+    Sweep,
+}
+
+/// <summary>The parsed command line: run the scenarios (default), tune the gains or sweep generated fleets.</summary>
 /// <param name="Scenario">One scenario's name, or null for all of them.</param>
-public sealed record CommandLine(bool Tune, bool Help, string? Out, string? Scenario, int Seed)
+/// <param name="Fleets">How many fleets the sweep draws.</param>
+public sealed record CommandLine(Command Command, bool Help, string? Out, string? Scenario, int Seed, int Fleets = CommandLine.DefaultFleets)
 {
     public const int DefaultSeed = 42;
+
+    public const int DefaultFleets = 20;
+
+    public const int MaxFleets = 1000;
 
     public const string Usage =
         """
         usage: Robinhood.Simulator --out DIR [--scenario NAME] [--seed N]
                Robinhood.Simulator tune [--out DIR] [--seed N]
+               Robinhood.Simulator sweep [--out DIR] [--seed N] [--fleets N]
         """;
+
+    public bool Tune => Command == Command.Tune;
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="UsageException"/> naming the argument and the rule.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var tune = args.Count > 0 && args[0] == "tune";
+        var command = args.Count > 0 ? args[0] switch { "tune" => Command.Tune, "sweep" => Command.Sweep, _ => Command.Simulate } : Command.Simulate;
         var values = new Dictionary<string, string>();
         var help = false;
-        for (var i = tune ? 1 : 0; i < args.Count; i++)
+        string[] allowed = command switch
+        {
+            Command.Simulate => ["--out", "--scenario", "--seed"],
+            Command.Tune => ["--out", "--seed"],
+            _ => ["--out", "--seed", "--fleets"],
+        };
+        for (var i = command == Command.Simulate ? 0 : 1; i < args.Count; i++)
         {
             var arg = args[i];
             if (arg is "--help" or "-h")
@@ -31,9 +58,9 @@ public sealed record CommandLine(bool Tune, bool Help, string? Out, string? Scen
                 continue;
             }
 
-            if (arg is not ("--out" or "--scenario" or "--seed") || (tune && arg == "--scenario"))
+            if (!allowed.Contains(arg))
             {
-                throw new UsageException($"unknown argument '{arg}'{(tune ? " for tune" : string.Empty)}");
+                throw new UsageException($"unknown argument '{arg}'{(command == Command.Simulate ? string.Empty : $" for {command.ToString().ToLowerInvariant()}")}");
             }
 
             if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal) || args[i + 1].Length == 0)
@@ -49,7 +76,7 @@ public sealed record CommandLine(bool Tune, bool Help, string? Out, string? Scen
 
         if (help)
         {
-            return new CommandLine(tune, true, null, null, DefaultSeed);
+            return new CommandLine(command, true, null, null, DefaultSeed);
         }
 
         var scenario = values.GetValueOrDefault("--scenario");
@@ -65,12 +92,19 @@ public sealed record CommandLine(bool Tune, bool Help, string? Out, string? Scen
             throw new UsageException($"--seed must be an integer from 0 to {int.MaxValue}; got '{s}'");
         }
 
+        var fleets = DefaultFleets;
+        if (values.TryGetValue("--fleets", out var f) &&
+            (!int.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out fleets) || fleets < 1 || fleets > MaxFleets))
+        {
+            throw new UsageException($"--fleets must be an integer from 1 to {MaxFleets}; got '{f}'");
+        }
+
         var output = values.GetValueOrDefault("--out");
-        if (!tune && output is null)
+        if (command == Command.Simulate && output is null)
         {
             throw new UsageException("--out is required: the directory to write results.json, results.md and the charts to");
         }
 
-        return new CommandLine(tune, false, output, scenario, seed);
+        return new CommandLine(command, false, output, scenario, seed, fleets);
     }
 }

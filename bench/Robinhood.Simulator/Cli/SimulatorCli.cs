@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Robinhood.Simulator.Reporting;
 using Robinhood.Simulator.Scenarios;
 using Robinhood.Simulator.Simulation;
+using Robinhood.Simulator.Sweep;
 using Robinhood.Simulator.Tuning;
 
 namespace Robinhood.Simulator.Cli;
@@ -33,7 +34,12 @@ public static class SimulatorCli
             return 0;
         }
 
-        return command.Tune ? Tune(command, stdout) : Simulate(command, stdout);
+        return command.Command switch
+        {
+            Command.Tune => Tune(command, stdout),
+            Command.Sweep => Sweep(command, stdout),
+            _ => Simulate(command, stdout),
+        };
     }
 
     private static int Simulate(CommandLine command, TextWriter stdout)
@@ -69,6 +75,23 @@ public static class SimulatorCli
             var dir = Directory.CreateDirectory(output).FullName;
             File.WriteAllText(Path.Combine(dir, "tune.md"), report);
             stdout.WriteLine($"wrote {Path.Combine(dir, "tune.md")}");
+        }
+
+        return 0;
+    }
+
+    private static int Sweep(CommandLine command, TextWriter stdout)
+    {
+        var clock = Stopwatch.StartNew();
+        var results = FleetSweep.Run(GeneratedFleet.Draw(command.Fleets, command.Seed));
+        var report = SweepReport.Render(results, command.Seed, clock.Elapsed);
+        stdout.Write(report);
+        if (command.Out is { } output)
+        {
+            var dir = Directory.CreateDirectory(output).FullName;
+            File.WriteAllText(Path.Combine(dir, "sweep.md"), report);
+            File.WriteAllText(Path.Combine(dir, "sweep.json"), System.Text.Json.JsonSerializer.Serialize(results, ResultsJson.Options));
+            stdout.WriteLine($"wrote {Path.Combine(dir, "sweep.md")} and sweep.json");
         }
 
         return 0;

@@ -11,16 +11,13 @@ public static class ScenarioCatalog
 
     public static IReadOnlyList<Scenario> All { get; } =
     [
-        new("steady", "24 heterogeneous nodes at 55% mean CPU, nothing happens", Fleet, Fleet, Ticks, 0, 0.55,
-            Constant, NoChange, None),
-        new("step", "the biggest node loses half its capacity at tick 90 (noisy neighbour)", Fleet, Fleet, Ticks, Event, 0.55,
-            Constant, (t, f, w) => { if (t == Event) { f.Conditions[w[0]].CapacityFactor = 0.5; } }, Biggest),
+        Steady(Fleet, Ticks),
+        Step(Fleet, Event, Ticks),
         new("join", "4 new nodes join a 24-node fleet at tick 90 (scale-out), demand unchanged", Fleet + 4, Fleet, Ticks, Event, 0.55,
             Constant, (t, f, w) => { if (t == Event) { foreach (var i in w) { f.Conditions[i].Member = true; } } }, Joining),
         new("agent-loss", "4 agents stop reporting at tick 90 for good; at 150 one of those nodes gets +15% background CPU", Fleet, Fleet, 300, Event, 0.55,
             Constant, LoseAgents, EveryFifth),
-        new("io-stall", "one node stalls on I/O from tick 90 to 150: a quarter of its throughput, 10× latency, low CPU", Fleet, Fleet, Ticks, Event, 0.55,
-            Constant, (t, f, w) => f.Conditions[w[0]].Stalled = t is >= Event and < Event + 60, Median),
+        IoStall(Fleet, Event, Ticks),
         new("ramp", "diurnal demand: mean CPU swings between 22% and 88% over the run", Fleet, Fleet, Ticks, 0, 0.55,
             t => 1 + (0.6 * Math.Sin(2 * Math.PI * t / Ticks)), NoChange, None),
         new("flash-crowd", "demand jumps from 45% to 81% mean CPU at tick 90 for 60 ticks (new clients)", Fleet, Fleet, Ticks, Event, 0.45,
@@ -32,6 +29,21 @@ public static class ScenarioCatalog
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(s => s.Name)];
 
     public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>Heterogeneous nodes at 55% mean CPU; nothing happens.</summary>
+    public static Scenario Steady(int nodes, int ticks) =>
+        new("steady", $"{nodes} heterogeneous nodes at 55% mean CPU, nothing happens", nodes, nodes, ticks, 0, 0.55,
+            Constant, NoChange, None);
+
+    /// <summary>The biggest node loses half its capacity at <paramref name="at"/> (a noisy neighbour).</summary>
+    public static Scenario Step(int nodes, int at, int ticks) =>
+        new("step", $"the biggest node loses half its capacity at tick {at} (noisy neighbour)", nodes, nodes, ticks, at, 0.55,
+            Constant, (t, f, w) => { if (t == at) { f.Conditions[w[0]].CapacityFactor = 0.5; } }, Biggest);
+
+    /// <summary>The median node stalls on I/O for 60 ticks from <paramref name="at"/>.</summary>
+    public static Scenario IoStall(int nodes, int at, int ticks) =>
+        new("io-stall", $"one node stalls on I/O from tick {at} to {at + 60}: a quarter of its throughput, 10× latency, low CPU", nodes, nodes, ticks, at, 0.55,
+            Constant, (t, f, w) => f.Conditions[w[0]].Stalled = t >= at && t < at + 60, Median);
 
     private static double Constant(int tick) => 1;
 

@@ -9,8 +9,16 @@ namespace Robinhood.Simulator.Simulation;
 public static class SimulationRun
 {
     /// <summary>The same <paramref name="seed"/> gives the same fleet, noise and result for every strategy.</summary>
-    public static RunResult Execute(Scenario scenario, string strategy, int seed, ControlOptions? options = null, FleetParameters? parameters = null)
+    /// <param name="reportLag">Ticks between what a node did and the strategies seeing its report (1: the previous tick's).</param>
+    public static RunResult Execute(
+        Scenario scenario,
+        string strategy,
+        int seed,
+        ControlOptions? options = null,
+        FleetParameters? parameters = null,
+        int reportLag = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(reportLag, 1);
         ArgumentNullException.ThrowIfNull(scenario);
         parameters ??= new FleetParameters();
         var nodes = FleetModel.Generate(scenario.Nodes, parameters, new Random(seed));
@@ -25,7 +33,7 @@ public static class SimulationRun
         // Demand that would put the initial members at the scenario's mean CPU if perfectly balanced.
         var baseDemand = nodes.Take(scenario.InitialMembers).Sum(n => n.Capacity * (scenario.Utilization - n.BaseBackground));
         var collector = new MetricsCollector(scenario, nodes, watched);
-        IReadOnlyList<EndpointLoad> reports = [];
+        var reports = new Queue<IReadOnlyList<EndpointLoad>>(Enumerable.Repeat<IReadOnlyList<EndpointLoad>>([], reportLag));
         var arrivals = new double[nodes.Count];
         for (var t = 0; t < scenario.Ticks; t++)
         {
@@ -33,9 +41,9 @@ public static class SimulationRun
             var members = Enumerable.Range(0, nodes.Count).Where(i => fleet.Conditions[i].Member).ToArray();
             var demand = baseDemand * scenario.Demand(t);
             Array.Clear(arrivals);
-            router.Route(new RoutingTick(t, demand, members, nodes, fleet.Samples, fleet.LatencyAt), reports, arrivals);
+            router.Route(new RoutingTick(t, demand, members, nodes, fleet.Samples, fleet.LatencyAt), reports.Dequeue(), arrivals);
             fleet.Step(arrivals);
-            reports = fleet.Measure();
+            reports.Enqueue(fleet.Measure());
             collector.Record(t, members, fleet.Samples, demand);
         }
 

@@ -7,6 +7,12 @@ namespace Robinhood.Control.Pid;
 internal static class PidStep
 {
     /// <summary>
+    /// Share of Ki at which the integrator gives back what it holds while the error is inside the noise band: slow
+    /// enough that a loop crossing the band (an oscillating stall) is not kicked, fast enough to return to the estimate.
+    /// </summary>
+    private const double LeakShare = 0.1;
+
+    /// <summary>
     /// The reference group: ACTIVE endpoints with a signal, or while none is past warm-up, the warming
     /// ones. The setpoint is their mean signal and normalization keeps their mean weight at 1.
     /// </summary>
@@ -77,7 +83,9 @@ internal static class PidStep
             }
 
             var error = (setpoint - signal) / setpoint;
-            if (Math.Abs(error) < o.Deadband)
+            var feedForward = e.LogCapacity.IsSet && o.CapacityFeedForward && withCapacity > 0;
+            e.FeedForward = feedForward ? e.LogCapacity.Value - meanLogCapacity : 0;
+            if (!feedForward && Math.Abs(error) < o.Deadband)
             {
                 // Inside the deadband the weight is left alone, against churn.
                 e.Error = 0;
@@ -86,12 +94,18 @@ internal static class PidStep
                 continue;
             }
 
+            if (feedForward)
+            {
+                // With a capacity estimate, an error within what the signal's own noise explains is left to the
+                // estimate, which averages that noise where the PID would integrate it; beyond the band only the
+                // excess counts, so the answer grows smoothly from the band's edge.
+                var band = Math.Max(o.Deadband, o.NoiseBand * Math.Sqrt(e.Signal.Variance) / setpoint);
+                error = Math.Abs(error) <= band ? 0 : error - Math.CopySign(band, error);
+            }
+
             e.Error = error;
             e.Proportional = o.Kp * error;
             e.Derivative = -o.Kd * (signal - e.PreviousSignal) / setpoint;
-            e.FeedForward = e.LogCapacity.IsSet && o.CapacityFeedForward && withCapacity > 0
-                ? e.LogCapacity.Value - meanLogCapacity
-                : 0;
 
             // Right after the capacity estimate jumped, the reports still describe the old weights
             // (one interval of lag): the feed-forward alone answers, or P and I would answer twice.
@@ -107,7 +121,11 @@ internal static class PidStep
             {
                 // A real change (not noise) is integrated at once with ChangeGain: the PID's answer to a step
                 // should not wait for many small integral steps.
-                e.Integral = Math.Clamp(e.Integral + (IntegralGain(o, e) * error), -integralBound, integralBound);
+                // Inside the band the capacity estimate balances on its own, so the integrator gives back what it
+                // holds at the integral rate: held, it would keep the weight off the estimate's balance for good.
+                e.Integral = feedForward && error == 0
+                    ? e.Integral * (1 - (LeakShare * o.Ki))
+                    : Math.Clamp(e.Integral + (IntegralGain(o, e) * error), -integralBound, integralBound);
             }
 
             e.Raw = Math.Exp(Math.Clamp(e.FeedForward + e.Proportional + e.Integral + e.Derivative, -50, 50));

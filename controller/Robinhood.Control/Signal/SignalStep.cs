@@ -29,7 +29,8 @@ internal static class SignalStep
 
             e.Pending = null;
             var first = !filter.IsSet;
-            e.Changed = filter.Update(SignalOf(load, o.Signal), o.Smoothing, o.ChangeThreshold) && !first;
+            var signal = SignalOf(load, o.Signal);
+            e.Changed = filter.Update(signal, o.Smoothing, o.ChangeThreshold) && !first;
             e.Signal = filter;
             if (first)
             {
@@ -42,7 +43,11 @@ internal static class SignalStep
             {
                 var capacity = e.LogCapacity;
                 var firstEstimate = !capacity.IsSet;
-                if (capacity.Update(Math.Log(load.RequestsPerSecond / cpu), o.CapacitySmoothing, o.ChangeThreshold) && !firstEstimate)
+                // The PID waits for the estimate's answer to reach the reports, unless requests pile up while CPU falls
+                // (a stall): the estimate does not see that, so the PID must answer at once.
+                var stalling = signal > cpu && cpu < e.PreviousSignal;
+                if (capacity.Update(Math.Log(load.RequestsPerSecond / cpu), o.CapacitySmoothing, o.ChangeThreshold) && !firstEstimate
+                    && !stalling)
                 {
                     e.Settle = SettleTicks;
                 }
