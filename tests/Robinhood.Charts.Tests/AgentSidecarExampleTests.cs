@@ -44,8 +44,8 @@ public sealed class AgentSidecarExampleTests(HelmFixture helm)
     [Fact]
     public void SidecarExample_AgentPortEqualToTheApplications_RefusedNamingBoth()
     {
-        var result = helm.Helm("template", HelmFixture.ReleaseName, HelmFixture.ChartPath, "--namespace", HelmFixture.Namespace,
-            "--values", HelmFixture.ValuesPath(ValueSets.SidecarExample), "--set", "agent.sidecarExample.agentHttpPort=8080");
+        var result = helm.Helm(["template", HelmFixture.ReleaseName, HelmFixture.ChartPath, "--namespace", HelmFixture.Namespace, .. HelmFixture.RequiredValues,
+            "--values", HelmFixture.ValuesPath(ValueSets.SidecarExample), "--set", "agent.sidecarExample.agentHttpPort=8080"]);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("agent.sidecarExample.agentHttpPort (8080) must differ from agent.sidecarExample.app.port", result.ToString(), StringComparison.Ordinal);

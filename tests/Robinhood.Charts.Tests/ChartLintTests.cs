@@ -9,7 +9,7 @@ public sealed class ChartLintTests(HelmFixture helm)
     [MemberData(nameof(ValueSets.All), MemberType = typeof(ValueSets))]
     public void Lint_Strict_PassesForEveryValueSet(string? valueSet)
     {
-        string[] args = ["lint", "--strict", HelmFixture.ChartPath, "--namespace", HelmFixture.Namespace];
+        string[] args = ["lint", "--strict", HelmFixture.ChartPath, "--namespace", HelmFixture.Namespace, .. HelmFixture.RequiredValues];
         if (valueSet is not null)
         {
             args = [.. args, "--values", HelmFixture.ValuesPath(valueSet)];

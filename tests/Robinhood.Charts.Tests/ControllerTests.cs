@@ -82,7 +82,7 @@ public sealed class ControllerTests(HelmFixture helm)
         Assert.Equal($"{HelmFixture.ReleaseName}-robinhood-controller", container.Env("Robinhood__Leadership__LeaseName").Value);
         Assert.Equal("Kubernetes", container.Env("Robinhood__Auth__Mode").Value);
         Assert.Equal("robinhood", container.Env("Robinhood__Auth__Audience").Value);
-        Assert.Equal($"{HelmFixture.ReleaseName}-robinhood-redis:6379,abortConnect=false", container.Env("ConnectionStrings__Redis").Value);
+        Assert.Equal($"{HelmFixture.ReleaseName}-robinhood-redis:6379,abortConnect=false,password=$(REDIS_PASSWORD)", container.Env("ConnectionStrings__Redis").Value);
         var redis = Chart.Named<V1Service>("-redis");
         Assert.Equal(6379, redis.Spec.Ports.Single().Port);
     }

@@ -20,7 +20,7 @@ public sealed partial class GrafanaDashboardTests(HelmFixture helm)
     [Fact]
     public void Lint_Strict_PassesWithTheDashboardEnabled()
     {
-        var result = helm.Helm(["lint", "--strict", HelmFixture.ChartPath, "--namespace", HelmFixture.Namespace, .. Enabled]);
+        var result = helm.Helm(["lint", "--strict", HelmFixture.ChartPath, "--namespace", HelmFixture.Namespace, .. HelmFixture.RequiredValues, .. Enabled]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("0 chart(s) failed", result.Output, StringComparison.Ordinal);
@@ -116,7 +116,7 @@ public sealed partial class GrafanaDashboardTests(HelmFixture helm)
 
     private V1ConfigMap Dashboard(string[] set)
     {
-        var result = helm.Helm(["template", HelmFixture.ReleaseName, HelmFixture.ChartPath, "--namespace", HelmFixture.Namespace, .. set]);
+        var result = helm.Helm(["template", HelmFixture.ReleaseName, HelmFixture.ChartPath, "--namespace", HelmFixture.Namespace, .. HelmFixture.RequiredValues, .. set]);
         Assert.True(result.ExitCode == 0, result.ToString());
         return RenderedChart.Parse(result.Output).Named<V1ConfigMap>("-grafana-dashboard");
     }

@@ -26,7 +26,7 @@ public sealed class ValuesSchemaTests(HelmFixture helm)
     [Fact]
     public void Template_StaticTokenWithoutSecret_IsRefused()
     {
-        var result = helm.Helm("template", HelmFixture.ReleaseName, HelmFixture.ChartPath, "--set", "auth.mode=StaticToken");
+        var result = helm.Helm(["template", HelmFixture.ReleaseName, HelmFixture.ChartPath, .. HelmFixture.RequiredValues, "--set", "auth.mode=StaticToken"]);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("auth.staticToken.existingSecret", result.Error, StringComparison.Ordinal);

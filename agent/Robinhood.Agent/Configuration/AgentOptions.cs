@@ -21,6 +21,12 @@ public sealed class AgentOptions
     /// <summary>Node mode: pods carrying this label are measured; its value is the service name.</summary>
     public string ServiceLabel { get; set; } = PodEndpointLabels.Service;
 
+    /// <summary>
+    /// Node mode: pods in this namespace (the controller's; the chart sets the release namespace) report the service
+    /// label's value as their service, pods in others <c>namespace/value</c>. Empty: the value alone for every pod.
+    /// </summary>
+    public string Namespace { get; set; } = "";
+
     /// <summary>Node mode: the Kubernetes API address; unset = in-cluster (else the kubeconfig).</summary>
     public string? KubernetesHost { get; set; }
 

@@ -190,7 +190,7 @@ public sealed class NodePodWatcher : BackgroundService
 
     private PodEndpoint? Endpoint(V1Pod pod)
     {
-        var endpoint = PodEndpoint.From(pod, _options.ServiceLabel);
+        var endpoint = PodEndpoint.From(pod, _options.ServiceLabel, _options.Namespace);
         if (endpoint is { InFlightUrl: null }
             && PodEndpoint.Value(pod.Metadata.Annotations, PodEndpointLabels.InFlightUrl) is { Length: > 0 } invalid)
         {

@@ -7,7 +7,7 @@ namespace Robinhood.Agent.Node;
 /// <summary>A running, labelled pod on this node as the agent reports it: one endpoint of one service.</summary>
 /// <param name="Uid">The pod UID, by which its cgroup is found.</param>
 /// <param name="Pod">namespace/name, for logs.</param>
-/// <param name="Service">The service label's value.</param>
+/// <param name="Service">The service label's value; <c>namespace/value</c> for a pod outside the agent's home namespace.</param>
 /// <param name="Endpoint"><c>podIP:port</c> in canonical form, as clients dial it.</param>
 /// <param name="LimitCpus">Sum of the containers' CPU limits when every container has one; null = the pod is unbounded.</param>
 /// <param name="InFlightUrl">Where to read the pod's in-flight count; null = unknown.</param>
@@ -22,11 +22,16 @@ public sealed record PodEndpoint(
     uint? MaxInFlight)
 {
     /// <summary>The endpoint of <paramref name="pod"/>, or null while it is not running with an IP, a valid service name and a port.</summary>
-    public static PodEndpoint? From(V1Pod pod, string serviceLabel)
+    /// <param name="homeNamespace">
+    /// Pods here report the label's value as their service; pods elsewhere <c>namespace/value</c>, as the controller
+    /// names a Service of another namespace (<c>Robinhood:Kubernetes:Services</c>). Empty: every pod the value alone.
+    /// </param>
+    public static PodEndpoint? From(V1Pod pod, string serviceLabel, string homeNamespace = "")
     {
         if (pod.Metadata?.Uid is not { Length: > 0 } uid
             || pod.Status is not { Phase: "Running", PodIP: { Length: > 0 } ip }
-            || Value(pod.Metadata.Labels, serviceLabel) is not { Length: > 0 } service
+            || Value(pod.Metadata.Labels, serviceLabel) is not { Length: > 0 } label
+            || ServiceOf(label, pod.Metadata.NamespaceProperty, homeNamespace) is not { } service
             || !ServiceName.IsValid(service)
             || Port(pod) is not { } port
             || !EndpointAddress.TryCreate(ip, port, out var endpoint))
@@ -47,6 +52,11 @@ public sealed record PodEndpoint(
                 ? max
                 : null);
     }
+
+    private static string? ServiceOf(string label, string? podNamespace, string homeNamespace) =>
+        homeNamespace.Length == 0 || podNamespace == homeNamespace ? label
+        : podNamespace is { Length: > 0 } ns ? $"{ns}/{label}"
+        : null;
 
     private static int? Port(V1Pod pod)
     {

@@ -47,6 +47,9 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* Image of a Robinhood host: (dict "root" $ "image" .Values.controller.image). */}}
 {{- define "robinhood.image" -}}
+{{- if not .root.Values.image.registry -}}
+{{- fail "image.registry is required: the registry (with its path, ending in /) the Robinhood images were pushed to, e.g. ghcr.io/your-org/ (see .github/workflows/release.yaml)" -}}
+{{- end -}}
 {{- $tag := .image.tag | default .root.Values.image.tag | default .root.Chart.AppVersion -}}
 {{- printf "%s%s:%s" .root.Values.image.registry .image.repository $tag -}}
 {{- end }}
@@ -116,4 +119,28 @@ tolerations:
 {{- define "robinhood.tmpMount" -}}
 - name: tmp
   mountPath: /tmp
+{{- end }}
+
+{{/* Secret and key of the in-chart Redis's password: the existing one, or the one the chart generates. */}}
+{{- define "robinhood.redisAuthSecretName" -}}
+{{- .Values.redis.auth.existingSecret | default (include "robinhood.componentName" (dict "root" . "component" "redis-auth")) -}}
+{{- end }}
+
+{{- define "robinhood.redisAuthSecretKey" -}}
+{{- if .Values.redis.auth.existingSecret -}}
+{{- .Values.redis.auth.existingSecretKey -}}
+{{- else -}}
+password
+{{- end -}}
+{{- end }}
+
+{{/* The namespaces Robinhood serves, as a JSON list: the release namespace and those of namespace/name services. */}}
+{{- define "robinhood.serviceNamespaces" -}}
+{{- $namespaces := list .Release.Namespace -}}
+{{- range .Values.controller.kubernetes.services -}}
+{{- if contains "/" . -}}
+{{- $namespaces = append $namespaces (first (splitList "/" .)) -}}
+{{- end -}}
+{{- end -}}
+{{- $namespaces | uniq | toJson -}}
 {{- end }}

@@ -38,13 +38,18 @@ public sealed partial class EndpointSliceMembership(
                 ReapplyAll();
             }
         };
-        return Task.WhenAll(options.Value.Services.Distinct(StringComparer.Ordinal).Select(s => WatchAsync(s, stoppingToken)));
+        var o = options.Value;
+        return Task.WhenAll(o.Services.Distinct(StringComparer.Ordinal).Select(entry =>
+            KubernetesService.TryParse(entry, o.Namespace, out var service)
+                ? WatchAsync(service, stoppingToken)
+                : throw new InvalidOperationException($"{KubernetesOptions.Section}:Services entry '{entry}' passed validation but does not parse")));
     }
 
-    private async Task WatchAsync(string service, CancellationToken stoppingToken)
+    private async Task WatchAsync(KubernetesService kubernetesService, CancellationToken stoppingToken)
     {
-        var ns = options.Value.Namespace;
-        var selector = $"{ServiceLabel}={service}";
+        var service = kubernetesService.Service;
+        var ns = kubernetesService.Namespace;
+        var selector = $"{ServiceLabel}={kubernetesService.Name}";
         var slices = new Dictionary<string, IReadOnlyList<Member>>(StringComparer.Ordinal);
         string? resourceVersion = null;
         var failures = 0;

@@ -17,7 +17,10 @@ public sealed class KubernetesOptions : IValidatableObject
     /// <summary>Namespace of the EndpointSlices and the Lease; default: this pod's namespace, else "default".</summary>
     public string Namespace { get; set; } = File.Exists(ServiceAccountNamespace) ? File.ReadAllText(ServiceAccountNamespace).Trim() : "default";
 
-    /// <summary>Kubernetes Service names whose EndpointSlices make up membership (label kubernetes.io/service-name).</summary>
+    /// <summary>
+    /// Kubernetes Services whose EndpointSlices make up membership (label kubernetes.io/service-name): <c>name</c>
+    /// in <see cref="Namespace"/>, or <c>namespace/name</c>. The entry as written is the Robinhood service name.
+    /// </summary>
     public IList<string> Services { get; } = [];
 
     /// <summary>API server URL; default: the in-cluster configuration, else the kubeconfig file.</summary>
@@ -40,9 +43,9 @@ public sealed class KubernetesOptions : IValidatableObject
 
         for (var i = 0; i < Services.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(Services[i]))
+            if (!KubernetesService.TryParse(Services[i], Namespace, out _))
             {
-                yield return new($"{Section}:Services:{i} must name a Kubernetes Service");
+                yield return new($"{Section}:Services:{i} must be a Kubernetes Service as name or namespace/name, each a DNS label (got \"{Services[i]}\")");
             }
         }
 

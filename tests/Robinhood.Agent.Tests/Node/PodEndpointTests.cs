@@ -15,6 +15,17 @@ public sealed class PodEndpointTests
     }
 
     [Theory]
+    [InlineData("", "web")]
+    [InlineData("shop", "web")]
+    [InlineData("robinhood", "shop/web")]
+    public void From_PodOutsideTheHomeNamespace_ReportsNamespaceSlashLabel(string homeNamespace, string expected)
+    {
+        var pod = TestPods.Pod("web-0", TestPods.BurstableUid, "10.1.0.7");
+
+        Assert.Equal(expected, PodEndpoint.From(pod, Label, homeNamespace)?.Service);
+    }
+
+    [Theory]
     [InlineData("9090", "10.1.0.7:9090")]
     [InlineData("http", "10.1.0.7:8080")]
     public void From_PortAnnotation_NumberOrContainerPortNameWins(string annotation, string expected)

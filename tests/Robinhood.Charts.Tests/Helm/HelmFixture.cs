@@ -30,6 +30,9 @@ public sealed class HelmFixture
 
     public static string ChartPath => RepositoryRoot.Combine("charts", "robinhood");
 
+    /// <summary>The chart's one required value (the registry its images are pulled from), for every render and lint.</summary>
+    public static readonly string[] RequiredValues = ["--set", "image.registry=registry.example.com/"];
+
     /// <summary>Absolute path of a values file under tests/Robinhood.Charts.Tests/values.</summary>
     public static string ValuesPath(string relative) =>
         RepositoryRoot.Combine(["tests", "Robinhood.Charts.Tests", "values", .. relative.Split('/')]);
@@ -57,6 +60,11 @@ public sealed class HelmFixture
         yield return ChartPath;
         yield return "--namespace";
         yield return Namespace;
+        foreach (var arg in RequiredValues)
+        {
+            yield return arg;
+        }
+
         if (valueSet is not null)
         {
             yield return "--values";
