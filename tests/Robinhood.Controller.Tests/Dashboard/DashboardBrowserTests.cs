@@ -12,7 +12,7 @@ public sealed class DashboardBrowserTests
 {
     private const string Chromium = "/usr/bin/chromium";
     private static readonly TimeSpan NodeTimeout = TimeSpan.FromMinutes(4);
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryRoot.Path;
     private static readonly string BrowserTests = Path.Combine(Root, "tests", "browser");
 
     // `npm ci` once per test run: it wipes and reinstalls node_modules.
@@ -61,18 +61,6 @@ public sealed class DashboardBrowserTests
 
     private static bool OnPath(string command) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, command)));
-
-    /// <summary>The checkout: the nearest folder above the test binaries holding Robinhood.sln.</summary>
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Robinhood.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException($"No Robinhood.sln above {AppContext.BaseDirectory}");
-    }
 
     private static async Task<ProcessResult> RunAsync(string fileName, string[] args, string directory, Dictionary<string, string> environment)
     {
