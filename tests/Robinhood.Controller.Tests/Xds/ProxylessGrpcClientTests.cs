@@ -56,15 +56,15 @@ public sealed class ProxylessGrpcClientTests(ITestOutputHelper output)
             // One backend's weight falls to an eighth: 3 s later the split is the new weights'.
             uint[] fallen = [1000, 2000, 3000, 500];
             controller.Snapshots.Set([Snapshot(2, backends, fallen)]);
-            var watched = await client.CommandAsync("watch 5000", Step);
+            var watched = await client.CommandAsync("watch 8000", Step);
             Assert.True(watched.GetProperty("errors").GetInt32() == 0, $"errors: {watched.GetProperty("errors")} {watched.GetProperty("firstError")}");
             var buckets = watched.GetProperty("buckets").EnumerateArray().Select(b => Counts(b, backends)).ToList();
-            var after = Sum(buckets.Skip(30)); // from 3.0 s after the change to the end
+            var after = Sum(buckets.Skip(30)); // from 3.0 s after the change to the end (8 s)
             var afterDistance = TotalVariation(after, fallen);
             var followed = FirstFollowing(buckets, fallen);
             output.WriteLine($"after the weight fell: from 3 s on {after.Sum():N0} calls {string.Join(" / ", after)}, TV distance {afterDistance:P2}; " +
                 $"the first 500 ms window within 3% ends {followed / 10.0:F1} s after the change");
-            Assert.True(after.Sum() >= 1000, $"only {after.Sum()} calls from 3 s to 5 s after the change");
+            Assert.True(after.Sum() >= 1000, $"only {after.Sum()} calls from 3 s to 8 s after the change");
             Assert.True(afterDistance <= 0.03, $"3 s after the change the split {string.Join("/", after)} is {afterDistance:P2} from the new weights");
         }
         finally
