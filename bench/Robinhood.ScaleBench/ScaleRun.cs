@@ -19,6 +19,7 @@ public sealed class ScaleRun(ScaleOptions options)
 {
     private const string TickHistogram = "robinhood_controller_tick_duration_seconds";
     private const string PushHistogram = "robinhood_controller_push_latency_seconds";
+    private const string XdsPushHistogram = "robinhood_controller_xds_push_latency_seconds";
     private const string ManagedMemory = "dotnet_total_memory_bytes";
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private readonly FleetLayout _layout = new(options.PerService);
@@ -75,8 +76,12 @@ public sealed class ScaleRun(ScaleOptions options)
             {
                 Progress($"controller at {options.MaxEndpoints:N0} endpoints, {watchers:N0} watchers");
                 var seconds = watchers == 1 ? Math.Max(5, options.Seconds / 2) : options.Seconds;
-                watch.Add(await MeasureWatchersAsync(controller, watchers, services, seconds));
+                watch.Add(await MeasureWatchersAsync(controller, watchers, services, seconds, xds: false));
             }
+
+            // The same fan-out to as many xDS streams (ADS, the service's ClusterLoadAssignment each).
+            Progress($"controller at {options.MaxEndpoints:N0} endpoints, {options.Watchers:N0} xDS streams");
+            watch.Add(await MeasureWatchersAsync(controller, options.Watchers, services, options.Seconds, xds: true));
 
             steady = Steady(_steadyFrom!, await controller.ScrapeAsync());
         }
@@ -157,15 +162,16 @@ public sealed class ScaleRun(ScaleOptions options)
         return phase;
     }
 
-    private async Task<WatchPhase> MeasureWatchersAsync(ServerProcess server, int watchers, IReadOnlyList<string> services, int seconds)
+    private async Task<WatchPhase> MeasureWatchersAsync(ServerProcess server, int watchers, IReadOnlyList<string> services, int seconds, bool xds)
     {
-        await using var fleet = new WatcherFleet(server.GrpcAddress, watchers, options.WatchConnections, services);
+        await using var fleet = new WatcherFleet(server.GrpcAddress, watchers, options.WatchConnections, services, xds);
         await fleet.AllStarted.WaitAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(options.WarmUpSeconds));
         var scraping = Stopwatch.StartNew();
         var before = await server.ScrapeAsync();
         var scrapeMs = scraping.Elapsed.TotalMilliseconds;
-        var (ticksBefore, pushBefore) = (before.Histogram(TickHistogram), before.Histogram(PushHistogram));
+        var push = xds ? XdsPushHistogram : PushHistogram;
+        var (ticksBefore, pushBefore) = (before.Histogram(TickHistogram), before.Histogram(push));
         // The fan-out window opens a tick after that scrape: at 10,000 endpoints a scrape is a burst of CPU
         // (its time is reported), and Prometheus makes one every 15-30 s, not at the start of every window.
         await Task.Delay(Interval);
@@ -180,7 +186,7 @@ public sealed class ScaleRun(ScaleOptions options)
         await Task.Delay(Interval);
         var deliveries = fleet.EndWindow();
         var after = await server.ScrapeAsync();
-        var (ticks, pushes) = (after.Histogram(TickHistogram).Since(ticksBefore), after.Histogram(PushHistogram).Since(pushBefore));
+        var (ticks, pushes) = (after.Histogram(TickHistogram).Since(ticksBefore), after.Histogram(push).Since(pushBefore));
         if (fleet.Failure is { } failure)
         {
             throw new InvalidOperationException($"watchers failed: {failure}");
@@ -189,6 +195,7 @@ public sealed class ScaleRun(ScaleOptions options)
         var fanOut = TickFanOut.Group(deliveries, Interval).Where(t => t.FirstComputedAt >= from && t.FirstComputedAt < until).ToList();
         var latencies = fanOut.Select(t => t.ToLastWatcherMs).ToList();
         var phase = new WatchPhase(
+            xds ? "xDS" : "Watch",
             watchers,
             Math.Min(options.WatchConnections, watchers),
             options.MaxEndpoints,
@@ -207,7 +214,7 @@ public sealed class ScaleRun(ScaleOptions options)
             pushes.Quantile(0.99) * 1000,
             scrapeMs,
             latencies);
-        Progress($"  tick→last watcher p50 {phase.P50Ms:F1} ms, p99 {phase.P99Ms:F1} ms over {phase.Ticks} ticks, {phase.MeanWatchersReached:N0} watchers reached per tick, server {phase.ServerCores:F2} cores");
+        Progress($"  {phase.Protocol}: tick→last watcher p50 {phase.P50Ms:F1} ms, p99 {phase.P99Ms:F1} ms over {phase.Ticks} ticks, {phase.MeanWatchersReached:N0} watchers reached per tick, server {phase.ServerCores:F2} cores");
         return phase;
     }
 

@@ -54,6 +54,7 @@ public sealed record ReportPhase(
 /// scrape before the window took (the window opens one tick interval after it).
 /// </summary>
 public sealed record WatchPhase(
+    string Protocol,
     int Watchers,
     int Connections,
     int Endpoints,

@@ -67,10 +67,11 @@ public static class ScaleTable
             md.AppendLine(Inv($"| allocated per tick, median (same ticks) | {at} | {t.AllocatedBytesPerTick / 1048576:F2} MiB | | | |"));
         }
 
-        var one = results.Watch.MinBy(w => w.Watchers);
+        var one = results.Watch.Where(w => w.Protocol == "Watch").MinBy(w => w.Watchers);
         foreach (var w in results.Watch.Where(w => w != one))
         {
-            var at = Inv($"{w.Watchers:N0} watchers of one service on {w.Connections} connections, {w.Endpoints:N0} endpoints reporting");
+            var streams = w.Protocol == "xDS" ? "xDS streams (ADS, its ClusterLoadAssignment)" : "watchers";
+            var at = Inv($"{w.Watchers:N0} {streams} of one service on {w.Connections} connections, {w.Endpoints:N0} endpoints reporting");
             md.AppendLine(Inv($"| tick → last watcher p50 / p99 ({w.Ticks} ticks, {w.MeanWatchersReached:N0} watchers reached per tick) | {at} | {w.P50Ms:F1} / {w.P99Ms:F1} ms | {one?.P50Ms:F1} / {one?.P99Ms:F1} ms, 1 watcher | {Ratio(w.P99Ms, one?.P99Ms)} (p99) | {(w.Watchers >= 1000 ? Verdict(w.P99Ms <= 100, "≤ 100 ms") : "")} |"));
             md.AppendLine(Inv($"| controller's push latency p50 / p99 (computed_at → write handed to the stream, its histogram) | {at} | {w.ServerPushP50Ms:F1} / {w.ServerPushP99Ms:F1} ms | {one?.ServerPushP50Ms:F1} / {one?.ServerPushP99Ms:F1} ms, 1 watcher | {Ratio(w.ServerPushP99Ms, one?.ServerPushP99Ms)} (p99) | |"));
             md.AppendLine(Inv($"| server CPU with watchers, cores | {at} | {w.ServerCores:F3} | {one?.ServerCores:F3}, 1 watcher | {Ratio(w.ServerCores, one?.ServerCores)} | |"));
@@ -104,13 +105,13 @@ public static class ScaleTable
 
         foreach (var w in results.Watch)
         {
-            md.AppendLine(Inv($"| controller, {w.Endpoints:N0} endpoints + {w.Watchers:N0} watchers | {w.ServerCores:F2} | {w.GeneratorCores:F2} | {w.MachineCores:F2} | {w.MachineCores - w.ServerCores - w.GeneratorCores:F2} |"));
+            md.AppendLine(Inv($"| controller, {w.Endpoints:N0} endpoints + {w.Watchers:N0} {(w.Protocol == "xDS" ? "xDS streams" : "watchers")} | {w.ServerCores:F2} | {w.GeneratorCores:F2} | {w.MachineCores:F2} | {w.MachineCores - w.ServerCores - w.GeneratorCores:F2} |"));
         }
 
         foreach (var w in results.Watch)
         {
             md.AppendLine();
-            md.AppendLine(Inv($"Tick → last watcher per tick, {w.Watchers:N0} watchers (ms): {string.Join(", ", w.PerTickMs.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))}"));
+            md.AppendLine(Inv($"Tick → last watcher per tick, {w.Watchers:N0} {w.Protocol} streams (ms): {string.Join(", ", w.PerTickMs.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))}"));
         }
 
         return md.ToString();
