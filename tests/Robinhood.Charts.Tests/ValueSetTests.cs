@@ -21,7 +21,7 @@ public sealed class ValueSetTests(HelmFixture helm)
     }
 
     [Fact]
-    public void ExternalRedis_FollowsTheListedServicesAndMountsTheStaticToken()
+    public void ExternalRedis_FollowsTheListedServicesAndMountsEachStaticTokenWhereItIsUsed()
     {
         var chart = helm.Render(ValueSets.ExternalRedis);
         var controller = chart.Named<V1Deployment>("-controller").Spec.Template.Spec;
@@ -31,14 +31,22 @@ public sealed class ValueSetTests(HelmFixture helm)
         Assert.Equal("checkout", container.Env("Robinhood__Kubernetes__Services__0").Value);
         Assert.Equal("search", container.Env("Robinhood__Kubernetes__Services__1").Value);
         Assert.Equal("StaticToken", container.Env("Robinhood__Auth__Mode").Value);
-        foreach (var (pod, key) in new[] { (controller, "Robinhood__Auth__TokenFile"), (agent, "Robinhood__Agent__TokenFile") })
+        // The grants file and the forward token in the controller, the agents' token in the agents: three Secrets.
+        foreach (var (pod, key, secret) in new[]
+        {
+            (controller, "Robinhood__Auth__TokenFile", "robinhood-grants"),
+            (controller, "Robinhood__Auth__ForwardTokenFile", "robinhood-forward-token"),
+            (agent, "Robinhood__Agent__TokenFile", "robinhood-agent-token"),
+        })
         {
             var c = pod.Containers.Single();
             var file = c.Env(key).Value;
             var mount = c.VolumeMounts.Single(m => file.StartsWith(m.MountPath + "/", StringComparison.Ordinal));
-            Assert.Equal("robinhood-agent-token", pod.Volumes.Single(v => v.Name == mount.Name).Secret.SecretName);
+            Assert.Equal(secret, pod.Volumes.Single(v => v.Name == mount.Name).Secret.SecretName);
         }
 
+        Assert.DoesNotContain(agent.Volumes, v => v.Secret?.SecretName is "robinhood-grants" or "robinhood-forward-token");
+        Assert.DoesNotContain(controller.Volumes, v => v.Secret?.SecretName == "robinhood-agent-token");
         Assert.DoesNotContain(agent.Volumes, v => v.Projected is not null);
     }
 

@@ -29,6 +29,6 @@ public sealed class ValuesSchemaTests(HelmFixture helm)
         var result = helm.Helm(["template", HelmFixture.ReleaseName, HelmFixture.ChartPath, .. HelmFixture.RequiredValues, "--set", "auth.mode=StaticToken"]);
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("auth.staticToken.existingSecret", result.Error, StringComparison.Ordinal);
+        Assert.Contains("auth.staticToken.grantsSecret is required when auth.mode is StaticToken", result.Error, StringComparison.Ordinal);
     }
 }
