@@ -76,6 +76,9 @@ public static class ControllerMetrics
     public static readonly Counter MembershipEvents = Metrics.CreateCounter(
         "robinhood_controller_membership_events_total", "EndpointSlice watch events and relists, by kind.", "kind");
 
+    public static readonly Counter NodePodEvents = Metrics.CreateCounter(
+        "robinhood_controller_node_pod_events_total", "Watch events and relists of the pods on nodes with a node agent streaming, by kind.", "kind");
+
     public static readonly Gauge XdsStreams = Metrics.CreateGauge(
         "robinhood_controller_xds_streams", "Open xDS streams, by service (ads, eds) and variant (sotw, delta).", "api", "variant");
 

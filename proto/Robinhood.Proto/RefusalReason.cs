@@ -52,6 +52,9 @@ public enum RefusalReason
     /// <summary>A request names more services than allowed (per Watch request or per connection).</summary>
     WatchLimit,
 
+    /// <summary>A stream's token is missing, unknown, expired or revoked: the stream ends with UNAUTHENTICATED.</summary>
+    Unauthenticated,
+
     /// <summary>A follower could not hand the report to a leader (none known, or the link failed): retry.</summary>
     Unavailable,
 
@@ -80,6 +83,7 @@ public static class RefusalReasons
         RefusalReason.ServiceLimit => "service_limit",
         RefusalReason.EndpointLimit => "endpoint_limit",
         RefusalReason.WatchLimit => "watch_limit",
+        RefusalReason.Unauthenticated => "unauthenticated",
         RefusalReason.Unavailable => "unavailable",
         RefusalReason.Leader => "leader",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a refusal reason"),

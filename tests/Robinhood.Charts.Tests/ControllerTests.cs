@@ -174,7 +174,7 @@ public sealed class ControllerTests(HelmFixture helm)
         var pods = clusterRole.Rules[1];
         Assert.Equal([""], pods.ApiGroups);
         Assert.Equal(["pods"], pods.Resources);
-        Assert.Equal(["get", "list"], pods.Verbs);
+        Assert.Equal(["get", "list", "watch"], pods.Verbs);
         var binding = Chart.Named<V1ClusterRoleBinding>($"-controller-{HelmFixture.Namespace}");
         Assert.Equal(("ClusterRole", clusterRole.Metadata.Name), (binding.RoleRef.Kind, binding.RoleRef.Name));
         AssertBindsControllerServiceAccount(binding.Subjects);

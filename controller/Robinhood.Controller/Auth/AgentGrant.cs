@@ -30,10 +30,11 @@ public sealed class AgentGrant
     /// <summary>Every endpoint into every service (a peer replica that forwards, checked where it received the report).</summary>
     public static AgentGrant Everything(string identity) => new(identity, [Rule.All]);
 
-    /// <summary>Any port on the given hosts (IPs as Kubernetes spells them), into any service; hosts that do not parse are left out.</summary>
-    public static AgentGrant Hosts(string identity, IEnumerable<string> hosts) => new(
-        identity,
-        [.. hosts.Select(h => EndpointAddress.TryParseHost(h, out var host, out _, out _) ? new Rule(null, host, null) : null).OfType<Rule>()]);
+    /// <summary>Any port on the given canonical hosts, into any service.</summary>
+    public static AgentGrant Hosts(string identity, IEnumerable<string> hosts) => new(identity, [.. hosts.Select(h => new Rule(null, h, null))]);
+
+    /// <summary>Any port on the hosts <paramref name="runs"/> admits at the time of each report (a node's pods, watched), into any service.</summary>
+    public static AgentGrant Live(string identity, Func<string, bool> runs) => new(identity, [new Rule(null, null, null, runs)]);
 
     /// <summary>
     /// A grant from <c>service=endpoint</c> patterns (a StaticToken line); null and the reason when one does not
@@ -71,15 +72,16 @@ public sealed class AgentGrant
         return PermissionDenied;
     }
 
-    /// <summary>One pattern: null parts match anything.</summary>
-    private sealed record Rule(string? Service, string? Host, int? Port)
+    /// <summary>One pattern: null parts match anything; <paramref name="Runs"/>, when set, decides the host at report time.</summary>
+    private sealed record Rule(string? Service, string? Host, int? Port, Func<string, bool>? Runs = null)
     {
         public static readonly Rule All = new(null, null, null);
 
         public bool Allows(string service, EndpointAddress endpoint) =>
             (Service is null || string.Equals(Service, service, StringComparison.Ordinal))
             && (Host is null || string.Equals(Host, endpoint.Host, StringComparison.Ordinal))
-            && (Port is null || Port == endpoint.Port);
+            && (Port is null || Port == endpoint.Port)
+            && (Runs is null || Runs(endpoint.Host));
 
         public static Rule? Parse(string pattern, out string? error)
         {

@@ -15,7 +15,7 @@ public sealed class AuthOptions : IValidatableObject
     /// <summary>Kubernetes: the audience a token must be issued for (checked in the TokenReview status).</summary>
     public string Audience { get; set; } = "robinhood";
 
-    /// <summary>Kubernetes: how long a TokenReview answer (and the pod IPs behind it) is reused.</summary>
+    /// <summary>How long a token check is trusted: a TokenReview answer is reused, and an open stream's token checked again, after this long.</summary>
     public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Kubernetes: user names (system:serviceaccount:ns:name) that may report every endpoint, e.g. the controller's own, for forwarding replicas.</summary>

@@ -8,6 +8,7 @@ public static class AuthServiceCollectionExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<AgentAuthenticator>();
         services.AddSingleton<TokenReviewer>();
+        services.AddSingleton<NodePods>();
         return services;
     }
 }

@@ -36,18 +36,20 @@ public sealed partial class LoadReporterService(
         // Sequences are per stream: an agent that restarts opens a new stream and may start again.
         var lastSequence = new Dictionary<(string Service, string Endpoint), ulong>();
         var interval = Duration.FromTimeSpan(settings.Current.Interval);
-        var grant = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        using var session = await authenticator.OpenAsync(context).ConfigureAwait(false);
         LogStreamOpened(context.Peer);
         try
         {
             await foreach (var (report, notUtf8) in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
+                // A token that expired or was revoked since the stream opened ends it here (UNAUTHENTICATED).
+                await authenticator.RecheckAsync(session, context).ConfigureAwait(false);
                 EndpointAddress? endpoint = null;
                 var refusal = notUtf8 ?? ReportValidator.Validate(report, out endpoint);
                 var key = (report.Service, endpoint?.Value ?? "");
                 refusal ??= lastSequence.TryGetValue(key, out var last) && report.Sequence <= last
                     ? Refusal.Of(RefusalReason.Sequence, "sequence", $"must be above the last accepted on this stream ({last}) (got {report.Sequence})")
-                    : grant.Check(report.Service, endpoint!) ?? members.Check(report.Service, endpoint!.Value);
+                    : session.Grant.Check(report.Service, endpoint!) ?? members.Check(report.Service, endpoint!.Value);
 
                 if (refusal is null && role.Elected && !role.IsLeader)
                 {

@@ -1,10 +1,7 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Options;
 using Robinhood.Controller.Control;
-using Robinhood.Controller.Hosting;
 using Robinhood.Controller.Leadership;
 using Robinhood.V1;
 
@@ -12,19 +9,16 @@ namespace Robinhood.Controller.Membership;
 
 /// <summary>
 /// Membership from Kubernetes: lists and watches the EndpointSlices of each configured Service (label
-/// <c>kubernetes.io/service-name</c>), resuming from the last resourceVersion (bookmarks keep it fresh),
-/// relisting on 410 Gone, backing off with jitter on errors. A ready endpoint (address:port) joins its
-/// service with a safe default share until it reports; one that disappears drains.
+/// <c>kubernetes.io/service-name</c>) through the one <see cref="ResourceWatch"/> loop. A ready endpoint
+/// (address:port) joins its service with a safe default share until it reports; one that disappears drains.
 /// </summary>
-public sealed partial class EndpointSliceMembership(
+public sealed class EndpointSliceMembership(
     IKubernetes client,
     IOptions<KubernetesOptions> options,
     ServiceMembers members,
     Fleet fleet,
     LeaderRole role,
-    TimeProvider time,
-    Random random,
-    ILogger<EndpointSliceMembership> logger) : BackgroundService
+    ResourceWatch watch) : BackgroundService
 {
     private const string ServiceLabel = "kubernetes.io/service-name";
 
@@ -45,86 +39,28 @@ public sealed partial class EndpointSliceMembership(
                 : throw new InvalidOperationException($"{KubernetesOptions.Section}:Services entry '{entry}' passed validation but does not parse")));
     }
 
-    private async Task WatchAsync(KubernetesService kubernetesService, CancellationToken stoppingToken)
+    private Task WatchAsync(KubernetesService kubernetesService, CancellationToken stoppingToken)
     {
         var service = kubernetesService.Service;
         var ns = kubernetesService.Namespace;
         var selector = $"{ServiceLabel}={kubernetesService.Name}";
-        var slices = new Dictionary<string, IReadOnlyList<Member>>(StringComparer.Ordinal);
-        string? resourceVersion = null;
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+        return watch.RunAsync(new ResourceQuery<V1EndpointSlice, IReadOnlyList<Member>>(
+            $"EndpointSlices of {service}",
+            async ct =>
             {
-                if (resourceVersion is null)
-                {
-                    var list = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(
-                        ns, labelSelector: selector, cancellationToken: stoppingToken).ConfigureAwait(false);
-                    slices.Clear();
-                    foreach (var slice in list.Items)
-                    {
-                        slices[slice.Metadata.Name] = MembersOf(slice);
-                    }
-
-                    resourceVersion = list.Metadata.ResourceVersion;
-                    ControllerMetrics.MembershipEvents.WithLabels("list").Inc();
-                    Reconcile(service, slices);
-                }
-
-                var gone = false;
-                var events = client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(
-                    ns, allowWatchBookmarks: true, labelSelector: selector, resourceVersion: resourceVersion,
-                    onError: e => gone |= e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone },
-                    cancellationToken: stoppingToken);
-                await foreach (var (type, slice) in events.ConfigureAwait(false))
-                {
-                    failures = 0;
-                    ControllerMetrics.MembershipEvents.WithLabels(type.ToString().ToLowerInvariant()).Inc();
-                    resourceVersion = slice.Metadata?.ResourceVersion ?? resourceVersion;
-                    if (type is WatchEventType.Added or WatchEventType.Modified)
-                    {
-                        slices[slice.Metadata!.Name] = MembersOf(slice);
-                    }
-                    else if (type is WatchEventType.Deleted)
-                    {
-                        slices.Remove(slice.Metadata!.Name);
-                    }
-                    else
-                    {
-                        continue;
-                    }
-
-                    Reconcile(service, slices);
-                }
-
-                if (gone)
-                {
-                    // Our resourceVersion is too old for a watch: start over from a fresh list.
-                    LogRelist(service);
-                    ControllerMetrics.MembershipEvents.WithLabels("gone").Inc();
-                    resourceVersion = null;
-                }
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
-            {
-                LogRelist(service);
-                resourceVersion = null;
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                failures++;
-                var backoff = RetryBackoff.After(failures, options.Value.MaxBackoff, random);
-                ControllerMetrics.MembershipEvents.WithLabels("error").Inc();
-                LogWatchFailed(e, service, backoff);
-                await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
-            }
-        }
+                var list = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, labelSelector: selector, cancellationToken: ct).ConfigureAwait(false);
+                return (list.Items, list.Metadata.ResourceVersion);
+            },
+            (resourceVersion, onError, ct) => client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(
+                ns, allowWatchBookmarks: true, labelSelector: selector, resourceVersion: resourceVersion, onError: onError, cancellationToken: ct),
+            MembersOf,
+            slices => Reconcile(service, slices),
+            ControllerMetrics.MembershipEvents), stoppingToken);
     }
 
-    private void Reconcile(string service, Dictionary<string, IReadOnlyList<Member>> slices)
+    private void Reconcile(string service, IReadOnlyCollection<IReadOnlyList<Member>> slices)
     {
-        var now = slices.Values.SelectMany(m => m).ToHashSet();
+        var now = slices.SelectMany(m => m).ToHashSet();
         var before = members.Replace(service, now);
 
         foreach (var m in now.Except(before))
@@ -187,9 +123,4 @@ public sealed partial class EndpointSliceMembership(
         return members;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "EndpointSlices of {Service}: resourceVersion expired, relisting")]
-    private partial void LogRelist(string service);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "EndpointSlice watch of {Service} failed; retrying in {Backoff}")]
-    private partial void LogWatchFailed(Exception exception, string service, TimeSpan backoff);
 }

@@ -12,6 +12,7 @@ public static class MembershipServiceCollectionExtensions
         services.AddSingleton<IKubernetes>(KubernetesClientFactory.Create);
         services.TryAddSingleton(Random.Shared);
         services.AddSingleton(new ServiceMembers(enabled));
+        services.AddSingleton<ResourceWatch>();
         if (enabled)
         {
             services.AddHostedService<EndpointSliceMembership>();

@@ -129,7 +129,7 @@ public sealed class AgentAuthenticationTests
         return call.ResponseStream.Current;
     }
 
-    private static V1TokenReviewStatus Authenticated(string[] audiences, string user, string pod, string? node = null)
+    internal static V1TokenReviewStatus Authenticated(string[] audiences, string user, string pod, string? node = null)
     {
         var extra = new Dictionary<string, IList<string>> { ["authentication.kubernetes.io/pod-name"] = [pod] };
         if (node is not null)

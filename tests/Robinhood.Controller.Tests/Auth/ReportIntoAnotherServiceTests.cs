@@ -134,12 +134,7 @@ public sealed class ReportIntoAnotherServiceTests
         return file;
     }
 
-    private static V1TokenReviewStatus Authenticated(string user, string pod) => new()
-    {
-        Authenticated = true,
-        Audiences = ["robinhood"],
-        User = new V1UserInfo { Username = user, Extra = new Dictionary<string, IList<string>> { ["authentication.kubernetes.io/pod-name"] = [pod] } },
-    };
+    private static V1TokenReviewStatus Authenticated(string user, string pod) => AgentAuthenticationTests.Authenticated(["robinhood"], user, pod);
 
     private static string[] KubernetesArgs(FakeKubernetesApiServer api, string identity) => api.ControllerArgs(Namespace, identity);
 

@@ -16,7 +16,7 @@ namespace Robinhood.Controller.Tests.Kubernetes;
 /// An in-process stand-in for the Kubernetes API server on loopback Kestrel, speaking the API's real
 /// JSON for what the controller uses: Leases (resourceVersion optimistic concurrency, 409 Conflict),
 /// EndpointSlices (list, and watch as chunked JSON lines with bookmarks and 410 Gone for a
-/// compacted resourceVersion), TokenReviews and Pods.
+/// compacted resourceVersion), TokenReviews and Pods (get, and list and watch by spec.nodeName).
 /// </summary>
 public sealed class FakeKubernetesApiServer : IAsyncDisposable
 {
@@ -26,7 +26,8 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private readonly Dictionary<(string Ns, string Name), V1EndpointSlice> _slices = [];
     private readonly List<(long Version, string Type, V1EndpointSlice Slice)> _sliceEvents = [];
     private readonly ConcurrentDictionary<string, V1TokenReviewStatus> _tokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Ns, string Name), V1Pod> _pods = new();
+    private readonly Dictionary<(string Ns, string Name), V1Pod> _pods = [];
+    private readonly List<(long Version, string Type, V1Pod Pod)> _podEvents = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _version = 100;
     private long _compactedBefore;
@@ -131,7 +132,35 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>What a TokenReview of this token answers.</summary>
     public void SetToken(string token, V1TokenReviewStatus status) => _tokens[token] = status;
 
-    public void PutPod(V1Pod pod) => _pods[(pod.Metadata.NamespaceProperty, pod.Metadata.Name)] = pod;
+    /// <summary>Creates or replaces a Pod (a watch event ADDED or MODIFIED).</summary>
+    public void PutPod(V1Pod pod)
+    {
+        lock (_gate)
+        {
+            var key = (pod.Metadata.NamespaceProperty, pod.Metadata.Name);
+            var type = _pods.ContainsKey(key) ? "MODIFIED" : "ADDED";
+            pod.Metadata.ResourceVersion = Next();
+            _pods[key] = pod;
+            _podEvents.Add((_version, type, pod));
+        }
+
+        Signal();
+    }
+
+    /// <summary>Deletes a Pod (a watch event DELETED).</summary>
+    public void DeletePod(string ns, string name)
+    {
+        lock (_gate)
+        {
+            if (_pods.Remove((ns, name), out var pod))
+            {
+                pod.Metadata.ResourceVersion = Next();
+                _podEvents.Add((_version, "DELETED", pod));
+            }
+        }
+
+        Signal();
+    }
 
     /// <summary>A slice of one Service with ready endpoints on one port.</summary>
     public static V1EndpointSlice Slice(string ns, string name, string service, int port, params (string Ip, string Zone)[] endpoints) => new()
@@ -222,12 +251,39 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             return Json(review, 201);
         });
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", (string ns, string name) =>
-            _pods.TryGetValue((ns, name), out var pod) ? Json(pod) : Status(404, "NotFound", $"pods \"{name}\" not found"));
-        app.MapGet("/api/v1/pods", (HttpRequest request) =>
         {
-            var node = request.Query["fieldSelector"].ToString().Replace("spec.nodeName=", "", StringComparison.Ordinal);
-            return Json(new V1PodList { ApiVersion = "v1", Kind = "PodList", Metadata = new V1ListMeta(), Items = _pods.Values.Where(p => p.Spec?.NodeName == node).ToList() });
+            lock (_gate)
+            {
+                return _pods.TryGetValue((ns, name), out var pod) ? Json(pod) : Status(404, "NotFound", $"pods \"{name}\" not found");
+            }
         });
+        app.MapGet("/api/v1/pods", ListOrWatchPodsAsync);
+    }
+
+    private async Task ListOrWatchPodsAsync(HttpContext context)
+    {
+        var node = context.Request.Query["fieldSelector"].ToString().Replace("spec.nodeName=", "", StringComparison.Ordinal);
+        bool Matches(V1Pod p) => p.Spec?.NodeName == node;
+        if (context.Request.Query["watch"] is not { Count: > 0 } watch || watch[0] is not ("1" or "true"))
+        {
+            V1PodList list;
+            lock (_gate)
+            {
+                list = new V1PodList
+                {
+                    ApiVersion = "v1",
+                    Kind = "PodList",
+                    Metadata = new V1ListMeta { ResourceVersion = _version.ToString(CultureInfo.InvariantCulture) },
+                    Items = _pods.Values.Where(Matches).ToList(),
+                };
+            }
+
+            await Json(list).ExecuteAsync(context);
+            return;
+        }
+
+        await StreamEventsAsync(context, from => _podEvents.Where(e => e.Version > from && Matches(e.Pod)).Select(e => (e.Type, (object)e.Pod)).ToList(),
+            version => new V1Pod { ApiVersion = "v1", Kind = "Pod", Metadata = new V1ObjectMeta { ResourceVersion = version } });
     }
 
     private async Task ListOrWatchSlicesAsync(string ns, HttpContext context)
@@ -259,6 +315,14 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             return;
         }
 
+        await StreamEventsAsync(context, from => _sliceEvents.Where(e => e.Version > from && Matches(e.Slice)).Select(e => (e.Type, (object)e.Slice)).ToList(),
+            version => new V1EndpointSlice { ApiVersion = "discovery.k8s.io/v1", Kind = "EndpointSlice", Metadata = new V1ObjectMeta { ResourceVersion = version } });
+    }
+
+    /// <summary>A watch: the events after the request's resourceVersion as JSON lines, a bookmark each second, 410 Gone once compacted.</summary>
+    private async Task StreamEventsAsync(HttpContext context, Func<long, List<(string Type, object Item)>> eventsAfter, Func<string, object> bookmark)
+    {
+        var query = context.Request.Query;
         var from = long.Parse(query["resourceVersion"].ToString() is { Length: > 0 } rv ? rv : "0", CultureInfo.InvariantCulture);
         var bookmarks = query["allowWatchBookmarks"] is { Count: > 0 } b && b[0] is "true" or "1";
         context.Response.ContentType = "application/json";
@@ -266,13 +330,13 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         while (!context.RequestAborted.IsCancellationRequested)
         {
             Task changed;
-            List<(long Version, string Type, V1EndpointSlice Slice)> pending;
+            List<(string Type, object Item)> pending;
             bool gone;
             lock (_gate)
             {
                 changed = _changed.Task;
                 gone = from < _compactedBefore;
-                pending = _sliceEvents.Where(e => e.Version > from && Matches(e.Slice)).ToList();
+                pending = eventsAfter(from);
                 from = _version;
             }
 
@@ -282,19 +346,14 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                 return;
             }
 
-            foreach (var e in pending)
+            foreach (var (type, item) in pending)
             {
-                await WriteEventAsync(context, e.Type, e.Slice);
+                await WriteEventAsync(context, type, item);
             }
 
             if (bookmarks)
             {
-                await WriteEventAsync(context, "BOOKMARK", new V1EndpointSlice
-                {
-                    ApiVersion = "discovery.k8s.io/v1",
-                    Kind = "EndpointSlice",
-                    Metadata = new V1ObjectMeta { ResourceVersion = from.ToString(CultureInfo.InvariantCulture) },
-                });
+                await WriteEventAsync(context, "BOOKMARK", bookmark(from.ToString(CultureInfo.InvariantCulture)));
             }
 
             try
