@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Configuration.Memory;
 using Prometheus;
 
 namespace Robinhood.Proxy;
@@ -8,6 +9,9 @@ public static class ProxyApp
 {
     /// <summary>The Kestrel endpoint (<c>Kestrel:Endpoints:Management</c>) that serves the proxy's own <c>/healthz</c> and <c>/metrics</c>.</summary>
     public const string ManagementEndpoint = "Management";
+
+    /// <summary>Where the management endpoint listens unless <c>Kestrel:Endpoints:Management:Url</c> says otherwise.</summary>
+    public const string DefaultManagementUrl = "http://0.0.0.0:8082";
 
     private const string ManagementItem = "Robinhood.Proxy.Management";
 
@@ -19,6 +23,11 @@ public static class ProxyApp
             Args = args,
             // appsettings.json beside the binary applies wherever `dotnet <name>.dll` is started from.
             ContentRootPath = AppContext.BaseDirectory,
+        });
+        // The management endpoint's default sits below every source (appsettings.json, environment, command line).
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = [new($"Kestrel:Endpoints:{ManagementEndpoint}:Url", DefaultManagementUrl)],
         });
         // Connections to the management endpoint are marked, so its paths never hide the same paths of an upstream.
         builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel

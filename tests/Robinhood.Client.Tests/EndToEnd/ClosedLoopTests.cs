@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -12,7 +9,6 @@ using Robinhood.Agent;
 using Robinhood.Agent.Measurement;
 using Robinhood.Client.Tests.Support;
 using Robinhood.Controller.Hosting;
-using Robinhood.Proxy;
 using Robinhood.V1;
 
 namespace Robinhood.Client.Tests.EndToEnd;
@@ -40,7 +36,7 @@ public sealed class ClosedLoopTests
             "--Logging:LogLevel:Default=Warning",
         ]);
         await controller.StartAsync();
-        var controllerGrpc = await Http2OnlyAddressAsync(controller);
+        var controllerGrpc = await ProxyAddresses.Http2OnlyAsync(controller);
 
         var backends = new List<CostedBackend>();
         for (var i = 0; i < Capacities.Length; i++)
@@ -48,16 +44,7 @@ public sealed class ClosedLoopTests
             backends.Add(await CostedBackend.StartAsync($"b{i}", Capacities[i], controllerGrpc));
         }
 
-        await using var proxy = ProxyApp.Build(
-        [
-            $"--Robinhood:Controller={controllerGrpc}",
-            $"--Robinhood:Proxy:DefaultService={Service}",
-            "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
-            "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
-            "--Kestrel:Endpoints:Grpc:Protocols=Http2",
-            "--Kestrel:Endpoints:Management:Url=http://127.0.0.1:0",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
+        await using var proxy = ProxyAddresses.Build(controllerGrpc, Service);
         await proxy.StartAsync();
         var proxyAddress = (await ProxyAddresses.OfAsync(proxy)).Traffic;
 
@@ -137,38 +124,12 @@ public sealed class ClosedLoopTests
         }
     }
 
-    private static async Task<Uri> Http2OnlyAddressAsync(WebApplication app)
-    {
-        var addresses = Addresses(app);
-        using var http = new HttpClient();
-        foreach (var address in addresses)
-        {
-            try
-            {
-                using var response = await http.GetAsync(new Uri(address, "/healthz"));
-                if (!response.IsSuccessStatusCode)
-                {
-                    return address;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                return address;
-            }
-        }
-
-        throw new InvalidOperationException("no HTTP/2-only endpoint");
-    }
-
-    private static List<Uri> Addresses(WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
-
     /// <summary>A backend that serves requests and, through the embedded agent, reports their cost against its capacity.</summary>
     private sealed class CostedBackend : ILoadSource, IAsyncDisposable
     {
         private readonly string _endpoint;
         private readonly double _capacity;
-        private readonly ConcurrentQueue<long> _recent = new();
+        private readonly RecentRate _rate = new();
         private WebApplication _app = null!;
         private int _served;
 
@@ -182,7 +143,7 @@ public sealed class ClosedLoopTests
 
         public static async Task<CostedBackend> StartAsync(string name, double capacity, Uri controller)
         {
-            var port = FreePort();
+            var port = RecentRate.FreePort();
             var backend = new CostedBackend($"127.0.0.1:{port}", capacity);
             var builder = WebApplication.CreateSlimBuilder();
             builder.Configuration.Sources.Clear();
@@ -203,7 +164,7 @@ public sealed class ClosedLoopTests
             app.Run(context =>
             {
                 Interlocked.Increment(ref backend._served);
-                backend._recent.Enqueue(Environment.TickCount64);
+                backend._rate.Record();
                 return context.Response.WriteAsync(name);
             });
             backend._app = app;
@@ -214,13 +175,7 @@ public sealed class ClosedLoopTests
         /// <summary>Utilization = requests served in the last second / capacity per second.</summary>
         public ValueTask<IReadOnlyList<LoadReport>> MeasureAsync(CancellationToken cancellationToken)
         {
-            var now = Environment.TickCount64;
-            while (_recent.TryPeek(out var at) && now - at > 1000)
-            {
-                _recent.TryDequeue(out _);
-            }
-
-            var rate = (double)_recent.Count;
+            var rate = _rate.PerSecond();
             IReadOnlyList<LoadReport> reports =
             [
                 new LoadReport
@@ -235,12 +190,5 @@ public sealed class ClosedLoopTests
         }
 
         public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-
-        private static int FreePort()
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return ((IPEndPoint)socket.LocalEndPoint!).Port;
-        }
     }
 }

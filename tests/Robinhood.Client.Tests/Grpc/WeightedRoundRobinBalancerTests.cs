@@ -50,6 +50,22 @@ public sealed class WeightedRoundRobinBalancerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FirstCall_RightAfterStartup_SucceedsWithoutWaitForReady()
+    {
+        // A fresh process: its subscription has no snapshot yet when the call is made; the controller has weights.
+        await using var client = ClientHost.Build(_controller.Address, services => services.AddRobinhoodGrpc());
+        using var channel = GrpcChannel.ForAddress($"robinhood:///{Service}", new GrpcChannelOptions
+        {
+            ServiceProvider = client,
+            Credentials = ChannelCredentials.Insecure,
+        });
+
+        var reply = await new Echo.EchoClient(channel).WhoAsync(new WhoRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+
+        Assert.Contains(reply.Backend, new[] { "a", "b", "c", "d" });
+    }
+
+    [Fact]
     public async Task Calls_TenThousand_SplitByWeightWithinTwoPercent()
     {
         var counts = await CallAsync(10_000);
@@ -155,7 +171,7 @@ public sealed class WeightedRoundRobinBalancerTests : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (seen.Count < _backends.Count && DateTime.UtcNow < deadline)
         {
-            seen.Add((await _echo.WhoAsync(new WhoRequest(), new CallOptions().WithWaitForReady())).Backend);
+            seen.Add((await _echo.WhoAsync(new WhoRequest())).Backend);
         }
 
         Assert.Equal(_backends.Count, seen.Count);

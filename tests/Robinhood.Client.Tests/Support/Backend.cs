@@ -9,21 +9,41 @@ namespace Robinhood.Client.Tests.Support;
 /// <summary>Real backends on loopback that answer with their own name.</summary>
 public static class Backend
 {
-    /// <summary>A gRPC (HTTP/2) backend serving Echo.Who.</summary>
-    public static Task<Loopback> StartGrpcAsync(string name) => Loopback.StartAsync(
+    /// <summary>A gRPC (HTTP/2) backend serving Echo.Who; <paramref name="served"/> counts the calls it answers.</summary>
+    public static Task<Loopback> StartGrpcAsync(string name, int port = 0, Action? served = null) => Loopback.StartAsync(
         HttpProtocols.Http2,
-        services => services.AddGrpc().Services.AddSingleton(new EchoService(name)),
-        app => app.MapGrpcService<EchoService>());
+        services => services.AddGrpc().Services.AddSingleton(new EchoService(name, served)),
+        app => app.MapGrpcService<EchoService>(),
+        port);
 
-    /// <summary>An HTTP/1.1 backend answering every path with its name.</summary>
-    public static Task<Loopback> StartHttpAsync(string name) => Loopback.StartAsync(
+    /// <summary>An HTTP/1.1 backend answering every path with its name; <paramref name="served"/> counts the requests it answers.</summary>
+    public static Task<Loopback> StartHttpAsync(string name, int port = 0, Action? served = null) => Loopback.StartAsync(
         HttpProtocols.Http1,
         _ => { },
-        app => app.Run(context => context.Response.WriteAsync(name)));
+        app => app.Run(context =>
+        {
+            served?.Invoke();
+            return context.Response.WriteAsync(name);
+        }),
+        port);
 
-    private sealed class EchoService(string name) : Echo.EchoBase
+    /// <summary>An HTTP/1.1 backend that fails every request with 503 and counts them.</summary>
+    public static Task<Loopback> StartFailingAsync(Action received) => Loopback.StartAsync(
+        HttpProtocols.Http1,
+        _ => { },
+        app => app.Run(context =>
+        {
+            received();
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        }));
+
+    private sealed class EchoService(string name, Action? served) : Echo.EchoBase
     {
-        public override Task<WhoReply> Who(WhoRequest request, ServerCallContext context) =>
-            Task.FromResult(new WhoReply { Backend = name });
+        public override Task<WhoReply> Who(WhoRequest request, ServerCallContext context)
+        {
+            served?.Invoke();
+            return Task.FromResult(new WhoReply { Backend = name });
+        }
     }
 }

@@ -31,14 +31,15 @@ public sealed class Loopback : IAsyncDisposable
     public static async Task<Loopback> StartAsync(
         HttpProtocols protocols,
         Action<IServiceCollection> services,
-        Action<WebApplication> map)
+        Action<WebApplication> map,
+        int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         // The proxy's appsettings.json lands in this output folder too; its Kestrel endpoint is not ours.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         Loopback? server = null;
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
         {
             listen.Protocols = protocols;
             listen.Use(next => connection =>
@@ -59,6 +60,15 @@ public sealed class Loopback : IAsyncDisposable
     }
 
     public async Task StopAsync() => await _app.StopAsync();
+
+    /// <summary>Stops the way a killed process does: open connections are aborted, nothing is drained.</summary>
+    public async Task KillAsync()
+    {
+        using var now = new CancellationTokenSource();
+        await now.CancelAsync();
+        await _app.StopAsync(now.Token);
+        await _app.DisposeAsync();
+    }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Robinhood.Proxy;
 
 namespace Robinhood.Client.Tests.Support;
 
@@ -11,9 +12,35 @@ namespace Robinhood.Client.Tests.Support;
 /// <param name="Management">The proxy's own /healthz ("ok") and /metrics.</param>
 public sealed record ProxyAddresses(Uri Traffic, Uri Grpc, Uri Management)
 {
+    /// <summary>Robinhood.Proxy on loopback port 0 (traffic, gRPC, management) sending unrouted requests to <paramref name="defaultService"/>.</summary>
+    public static WebApplication Build(Uri controller, string defaultService, params string[] more) => ProxyApp.Build(
+    [
+        $"--Robinhood:Controller={controller}",
+        $"--Robinhood:Proxy:DefaultService={defaultService}",
+        "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
+        "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
+        "--Kestrel:Endpoints:Grpc:Protocols=Http2",
+        "--Kestrel:Endpoints:Management:Url=http://127.0.0.1:0",
+        "--Logging:LogLevel:Default=Warning",
+        .. more,
+    ]);
+
     public static async Task<ProxyAddresses> OfAsync(WebApplication proxy)
     {
-        var addresses = proxy.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        var bodies = await HealthzBodiesAsync(proxy);
+        return new ProxyAddresses(
+            bodies.Single(b => b.Value is not null && b.Value != "ok\n").Key,
+            bodies.Single(b => b.Value is null).Key,
+            bodies.Single(b => b.Value == "ok\n").Key);
+    }
+
+    /// <summary>The one endpoint of a host (the controller's gRPC one) that does not answer a plain HTTP/1.1 GET.</summary>
+    public static async Task<Uri> Http2OnlyAsync(WebApplication host) =>
+        (await HealthzBodiesAsync(host)).Single(b => b.Value is null).Key;
+
+    private static async Task<Dictionary<Uri, string?>> HealthzBodiesAsync(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var bodies = new Dictionary<Uri, string?>();
         foreach (var address in addresses)
@@ -29,9 +56,6 @@ public sealed record ProxyAddresses(Uri Traffic, Uri Grpc, Uri Management)
             }
         }
 
-        return new ProxyAddresses(
-            bodies.Single(b => b.Value is not null && b.Value != "ok\n").Key,
-            bodies.Single(b => b.Value is null).Key,
-            bodies.Single(b => b.Value == "ok\n").Key);
+        return bodies;
     }
 }
