@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using Robinhood.Agent;
 using Robinhood.Agent.Measurement;
 using Robinhood.Client.Tests.Support;
-using Robinhood.Controller.Hosting;
 using Robinhood.V1;
 
 namespace Robinhood.Client.Tests.EndToEnd;
@@ -25,18 +24,8 @@ public sealed class ClosedLoopTests
     [Fact]
     public async Task Proxy_FourBackendsOfFourfoldCapacity_LoopBringsMaxOverAvgUtilizationTo110()
     {
-        await using var controller = ControllerHost.Build(
-        [
-            "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
-            "--Kestrel:Endpoints:Grpc:Protocols=Http2",
-            "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
-            "--Kestrel:Endpoints:Http:Protocols=Http1",
-            "--Robinhood:Control:Interval=00:00:00.250",
-            "--Robinhood:Control:WarmUp=00:00:01",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
-        await controller.StartAsync();
-        var controllerGrpc = await ProxyAddresses.Http2OnlyAsync(controller);
+        var (controller, controllerGrpc) = await Fleet.StartControllerAsync();
+        await using var _ = controller;
 
         var backends = new List<CostedBackend>();
         for (var i = 0; i < Capacities.Length; i++)

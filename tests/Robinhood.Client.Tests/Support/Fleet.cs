@@ -30,6 +30,19 @@ public sealed class Fleet : IAsyncDisposable
 
     public static async Task<Fleet> StartAsync(string service, bool grpc, int count = 4)
     {
+        var (controller, address) = await StartControllerAsync();
+        var backends = new List<FleetBackend>();
+        for (var i = 0; i < count; i++)
+        {
+            backends.Add(await FleetBackend.StartAsync(service, $"b{i}", grpc, address));
+        }
+
+        return new Fleet(controller, address, backends);
+    }
+
+    /// <summary>The controller host on loopback with a fast loop (250 ms ticks, 1 s warm-up), and its gRPC address.</summary>
+    public static async Task<(WebApplication Controller, Uri Grpc)> StartControllerAsync()
+    {
         var controller = ControllerHost.Build(
         [
             "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
@@ -41,14 +54,7 @@ public sealed class Fleet : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
         ]);
         await controller.StartAsync();
-        var address = (await ProxyAddresses.Http2OnlyAsync(controller));
-        var backends = new List<FleetBackend>();
-        for (var i = 0; i < count; i++)
-        {
-            backends.Add(await FleetBackend.StartAsync(service, $"b{i}", grpc, address));
-        }
-
-        return new Fleet(controller, address, backends);
+        return (controller, await ProxyAddresses.Http2OnlyAsync(controller));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -34,10 +35,11 @@ public sealed record ProxyAddresses(Uri Traffic, Uri Grpc, Uri Management)
             bodies.Single(b => b.Value == "ok\n").Key);
     }
 
-    /// <summary>The one endpoint of a host (the controller's gRPC one) that does not answer a plain HTTP/1.1 GET.</summary>
+    /// <summary>The one endpoint of a host (the controller's gRPC one) that cannot answer a plain HTTP/1.1 GET.</summary>
     public static async Task<Uri> Http2OnlyAsync(WebApplication host) =>
         (await HealthzBodiesAsync(host)).Single(b => b.Value is null).Key;
 
+    /// <summary>Each endpoint's /healthz body over HTTP/1.1; null for the HTTP/2-only one (it answers an HTTP/2 request).</summary>
     private static async Task<Dictionary<Uri, string?>> HealthzBodiesAsync(WebApplication app)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
@@ -45,17 +47,34 @@ public sealed record ProxyAddresses(Uri Traffic, Uri Grpc, Uri Management)
         var bodies = new Dictionary<Uri, string?>();
         foreach (var address in addresses)
         {
-            try
-            {
-                using var response = await http.GetAsync(new Uri(address, "/healthz"));
-                bodies[address] = response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : null;
-            }
-            catch (HttpRequestException)
+            if (await SpeaksHttp2Async(http, address))
             {
                 bodies[address] = null;
+                continue;
             }
+
+            using var response = await http.GetAsync(new Uri(address, "/healthz"));
+            bodies[address] = await response.Content.ReadAsStringAsync();
         }
 
         return bodies;
+    }
+
+    private static async Task<bool> SpeaksHttp2Async(HttpClient http, Uri address)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "/healthz"))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        try
+        {
+            using var response = await http.SendAsync(request);
+            return true;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 }
