@@ -12,7 +12,7 @@ public sealed class PrometheusText
     /// </summary>
     private static readonly string[] Families =
     [
-        "robinhood_controller_tick_duration_seconds", "robinhood_controller_push_latency_seconds",
+        "robinhood_controller_tick_duration_seconds", "robinhood_controller_push_latency_seconds", "robinhood_controller_xds_push_latency_seconds",
         "dotnet_collection_count_total", "dotnet_total_memory_bytes",
     ];
 

@@ -101,6 +101,19 @@ public sealed class SnapshotWatcher : IDisposable
         }
     }
 
+    /// <summary>
+    /// For a reader that takes the current state from the cache itself (xDS): waits until a snapshot is
+    /// offered or <see cref="Wake"/> is called, and drops what was pending.
+    /// </summary>
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        await _doorbell.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        _pending.Clear();
+    }
+
+    /// <summary>Wakes the reader as an offered snapshot would (its stream has something else to send).</summary>
+    public void Wake() => _doorbell.Writer.TryWrite(true);
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Grpc.Core;
 using Robinhood.Controller.Publish;
 using Robinhood.V1;
@@ -18,8 +17,6 @@ internal abstract partial class XdsStream<TRequest, TResponse, TState>(SnapshotC
     // on endpoints of a cluster it does not know yet.
     protected static readonly string[] TypeOrder = [XdsResources.ClusterType, XdsResources.EndpointType, XdsResources.ListenerType];
 
-    private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly SnapshotWatcher _watcher = cache.Watch([]);
     private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
     private long _nonce;
@@ -45,7 +42,6 @@ internal abstract partial class XdsStream<TRequest, TResponse, TState>(SnapshotC
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var writing = WriteAsync(responses, stop);
-        var pumping = PumpAsync(stop.Token);
         try
         {
             while (await requests.MoveNext(stop.Token).ConfigureAwait(false))
@@ -55,7 +51,7 @@ internal abstract partial class XdsStream<TRequest, TResponse, TState>(SnapshotC
                     Apply(requests.Current);
                 }
 
-                _doorbell.Writer.TryWrite(true);
+                _watcher.Wake();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -65,7 +61,7 @@ internal abstract partial class XdsStream<TRequest, TResponse, TState>(SnapshotC
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(Quietly(writing), Quietly(pumping)).ConfigureAwait(false);
+            await Quietly(writing).ConfigureAwait(false);
         }
     }
 
@@ -178,7 +174,8 @@ internal abstract partial class XdsStream<TRequest, TResponse, TState>(SnapshotC
         {
             while (true)
             {
-                await _doorbell.Reader.ReadAsync(stop.Token).ConfigureAwait(false);
+                // Woken by a request or by the cache; the state is read afresh, so wakes collapse.
+                await _watcher.WaitAsync(stop.Token).ConfigureAwait(false);
                 IReadOnlyList<Outgoing> due;
                 lock (Gate)
                 {
@@ -206,15 +203,6 @@ internal abstract partial class XdsStream<TRequest, TResponse, TState>(SnapshotC
     /// <summary>A response and what it carries for metrics.</summary>
     /// <param name="Pushed">Set when it brings a client a newer version of a resource it had: the oldest such snapshot's computed_at.</param>
     protected readonly record struct Outgoing(TResponse Response, string TypeUrl, Google.Protobuf.WellKnownTypes.Timestamp? Pushed);
-
-    private async Task PumpAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            await _watcher.NextAsync(cancellationToken).ConfigureAwait(false);
-            _doorbell.Writer.TryWrite(true);
-        }
-    }
 
     private static async Task Quietly(Task task)
     {

@@ -69,7 +69,9 @@ public sealed class XdsProtocolTests
         var first = await NextAsync(call.ResponseStream);
         await call.RequestStream.WriteAsync(new DiscoveryRequest { TypeUrl = first.TypeUrl, VersionInfo = first.VersionInfo, ResponseNonce = first.Nonce, ResourceNames = { "checkout" } });
 
-        // Another service changing, and the ACK itself, send nothing; the next response is the change.
+        // Another service changing, and the ACK itself, send nothing; the next response is the change,
+        // timed as a push (the first response was not one: the client had nothing before it).
+        var pushes = ControllerMetrics.XdsPushLatency.Count;
         controller.Snapshots.Set([Snapshot("other", 5)]);
         controller.Snapshots.Set([Snapshot("checkout", 11)]);
         var next = await NextAsync(call.ResponseStream);
@@ -77,6 +79,7 @@ public sealed class XdsProtocolTests
         Assert.Equal("11", next.VersionInfo);
         Assert.NotEqual(first.Nonce, next.Nonce);
         Assert.Equal(1011u, Assignment(next).Endpoints[0].LbEndpoints[0].LoadBalancingWeight);
+        await Eventually(() => ControllerMetrics.XdsPushLatency.Count >= pushes + 1);
     }
 
     [Fact]
