@@ -14,3 +14,6 @@ fi
 # Every test project also reads tests/tests.runsettings (per-test hang timeout, session timeout);
 # the flag says it where CI reads the command: a test still running after 5 minutes is named and killed.
 dotnet test Robinhood.sln -c Release --blame-hang-timeout 5m --blame-hang-dump-type none --logger "console;verbosity=normal" "$@"
+
+# The client packages as a .NET team takes them: packed to a folder feed, client/README.md's code built against them.
+tests/sample/build.sh
