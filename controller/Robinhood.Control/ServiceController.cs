@@ -58,6 +58,9 @@ public sealed class ServiceController
     /// <summary>Number of endpoints known, draining ones included.</summary>
     public int Count => _byName.Count;
 
+    /// <summary>Whether the service holds <paramref name="endpoint"/>.</summary>
+    public bool Has(string endpoint) => _byName.ContainsKey(endpoint);
+
     /// <summary>Records the latest load of an endpoint; an unknown endpoint joins (WARMING).</summary>
     public void Observe(EndpointLoad load)
     {

@@ -26,6 +26,9 @@ public static class ControllerMetrics
     public static readonly Counter Snapshots = Metrics.CreateCounter(
         "robinhood_controller_snapshots_published_total", "Weight snapshots published, per service.", "service");
 
+    public static readonly Counter WatchesRefused = Metrics.CreateCounter(
+        "robinhood_controller_watches_refused_total", "Watch requests refused, by reason.", "reason");
+
     public static readonly Gauge Watchers = Metrics.CreateGauge(
         "robinhood_controller_watchers", "Open Watch streams.");
 

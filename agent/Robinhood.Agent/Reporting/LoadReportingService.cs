@@ -50,6 +50,8 @@ public sealed class LoadReportingService : BackgroundService
         _metrics.ReportInterval.Set(_interval.TotalSeconds);
         _channel = GrpcChannel.ForAddress(_options.Controller, new GrpcChannelOptions
         {
+            MaxSendMessageSize = MessageLimits.MaxRequestBytes,
+            MaxReceiveMessageSize = MessageLimits.MaxRequestBytes,
             HttpHandler = new SocketsHttpHandler
             {
                 ConnectTimeout = TimeSpan.FromSeconds(10),

@@ -40,6 +40,9 @@ public static class RobinhoodClientServiceCollectionExtensions
             sp.GetRequiredService<IOptions<RobinhoodClientOptions>>().Value.Controller,
             new GrpcChannelOptions
             {
+                // A snapshot of a service at the controller's endpoint limit is past gRPC's default 4 MB.
+                MaxReceiveMessageSize = MessageLimits.MaxSnapshotBytes,
+                MaxSendMessageSize = MessageLimits.MaxRequestBytes,
                 // Pings find a controller that vanished without closing the connection, so fail-static starts promptly.
                 HttpHandler = new SocketsHttpHandler
                 {

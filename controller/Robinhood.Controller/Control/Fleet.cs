@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Robinhood.Controller.Ingest;
+using Robinhood.V1;
 using Robinhood.Control;
 using Robinhood.Control.Persistence;
 
@@ -11,20 +14,46 @@ public sealed record ServiceTick(ServiceWeights Weights, double Setpoint);
 /// Every service the controller knows, each with its <see cref="ServiceController"/>. The one place
 /// that serializes access to a controller: ingest threads and the tick loop meet here.
 /// </summary>
-public sealed class Fleet(ControlSettingsSource settings, TimeProvider time)
+public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions> limits, TimeProvider time)
 {
+    /// <summary>Refusal of a report for a new service once the controller holds <see cref="LimitsOptions.MaxServices"/>.</summary>
+    public static Refusal ServiceLimit(int max) => Refusal.Of(RefusalReason.ServiceLimit, "service", $"would be one more than the {max} services this controller holds (Robinhood:Limits:MaxServices)");
+
+    /// <summary>Refusal of a report for a new endpoint once its service holds <see cref="LimitsOptions.MaxEndpointsPerService"/>.</summary>
+    public static Refusal EndpointLimit(int max) => Refusal.Of(RefusalReason.EndpointLimit, "endpoint", $"would be one more than the {max} endpoints a service holds (Robinhood:Limits:MaxEndpointsPerService)");
+
     private readonly ConcurrentDictionary<string, ServiceController> _services = new(StringComparer.Ordinal);
 
     public ICollection<string> Services => _services.Keys;
 
-    /// <summary>Records an accepted report; the endpoint's service is created when it first reports.</summary>
-    public void Observe(string service, EndpointLoad load)
+    /// <summary>
+    /// Records a report; the endpoint's service is created when it first reports. Null when recorded, else the
+    /// limit it would break (nothing changed).
+    /// </summary>
+    public Refusal? Observe(string service, EndpointLoad load)
     {
-        var controller = GetOrAdd(service);
+        var l = limits.Value;
+        if (!_services.TryGetValue(service, out var controller))
+        {
+            if (_services.Count >= l.MaxServices)
+            {
+                return ServiceLimit(l.MaxServices);
+            }
+
+            controller = GetOrAdd(service);
+        }
+
         lock (controller)
         {
+            if (controller.Count >= l.MaxEndpointsPerService && !controller.Has(load.Endpoint))
+            {
+                return EndpointLimit(l.MaxEndpointsPerService);
+            }
+
             controller.Observe(load);
         }
+
+        return null;
     }
 
     /// <summary>An endpoint discovered by membership: it joins its service with a safe default share until it reports.</summary>

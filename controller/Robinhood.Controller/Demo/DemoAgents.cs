@@ -22,7 +22,11 @@ public sealed partial class DemoAgents(
         var fleet = new DemoFleet(options.Value);
         var address = ListenAddress.Dialable(configuration["Kestrel:Endpoints:Grpc:Url"] ?? "http://127.0.0.1:7000", "127.0.0.1");
         LogStarting(fleet.Endpoints.Count, options.Value.Service, address);
-        using var channel = GrpcChannel.ForAddress(address);
+        using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            MaxSendMessageSize = MessageLimits.MaxRequestBytes,
+            MaxReceiveMessageSize = MessageLimits.MaxRequestBytes,
+        });
         var weights = new Dictionary<string, uint>(StringComparer.Ordinal);
         ulong sequence = 0;
 

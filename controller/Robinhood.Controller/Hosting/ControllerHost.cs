@@ -9,6 +9,7 @@ using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Membership;
 using Robinhood.Controller.Persistence;
 using Robinhood.Controller.Publish;
+using Robinhood.V1;
 using Robinhood.Controller.Xds;
 
 namespace Robinhood.Controller.Hosting;
@@ -31,7 +32,13 @@ public static class ControllerHost
             builder.Configuration.AddCommandLine(args);
         }
 
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(o =>
+        {
+            // Set, not left to the defaults (4 MB in): a snapshot of a service at its endpoint limit must reach every client.
+            o.MaxReceiveMessageSize = MessageLimits.MaxRequestBytes;
+            o.MaxSendMessageSize = MessageLimits.MaxSnapshotBytes;
+        });
+        builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IServiceMethodProvider<LoadReporterService>, LoadReporterMethods>();
         builder.Services.AddSingleton<IServiceMethodProvider<WeightDiscoveryService>, WeightDiscoveryMethods>();
         builder.Services.AddSingleton(TimeProvider.System);

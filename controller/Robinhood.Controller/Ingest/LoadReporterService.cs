@@ -60,7 +60,7 @@ public sealed partial class LoadReporterService(
                 }
                 else if (refusal is null)
                 {
-                    fleet.Observe(report.Service, new EndpointLoad(
+                    refusal = fleet.Observe(report.Service, new EndpointLoad(
                         endpoint!.Value,
                         report.Zone,
                         report.CpuUtilization,

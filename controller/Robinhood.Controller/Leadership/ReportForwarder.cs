@@ -104,7 +104,11 @@ public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOption
         private Link(string address, string? token)
         {
             Address = address;
-            _channel = GrpcChannel.ForAddress(address);
+            _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+            {
+                MaxSendMessageSize = MessageLimits.MaxRequestBytes,
+                MaxReceiveMessageSize = MessageLimits.MaxRequestBytes,
+            });
             var headers = token is null ? null : new Metadata { { "authorization", "Bearer " + token } };
             Call = new LoadReporter.LoadReporterClient(_channel).Report(headers, cancellationToken: _closing.Token);
             _ = ReadAcksAsync();

@@ -1,4 +1,6 @@
 using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Robinhood.Controller.Ingest;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Publish;
@@ -9,6 +11,7 @@ namespace Robinhood.Controller.Publish;
 /// </summary>
 public sealed partial class WeightDiscoveryService(
     SnapshotCache cache,
+    IOptions<LimitsOptions> limits,
     TimeProvider time,
     ILogger<WeightDiscoveryService> logger)
 {
@@ -21,6 +24,13 @@ public sealed partial class WeightDiscoveryService(
         if (request.Services.Count == 0)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "services must name at least one service"));
+        }
+
+        if (request.Services.Count > limits.Value.MaxWatchServices)
+        {
+            ControllerMetrics.WatchesRefused.WithLabels(RefusalReason.WatchLimit.Label()).Inc();
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, Refusal.Of(RefusalReason.WatchLimit, "services",
+                $"may name at most {limits.Value.MaxWatchServices} services (Robinhood:Limits:MaxWatchServices) (got {request.Services.Count})").Message));
         }
 
         for (var i = 0; i < request.Services.Count; i++)
