@@ -92,7 +92,11 @@ public sealed partial class StaticTokenEndToEndTests(HelmFixture helm) : IDispos
             "the follower forwards the agent's reports and the leader accepts them");
         var leading = await MetricsAsync(leader);
         Assert.True(Metric(leading, "robinhood_controller_reports_total", "outcome=\"accepted\"") > 0, leading);
-        Assert.True(Metric(leading, "robinhood_controller_endpoint_utilization_ratio", "service=\"checkout\",endpoint=\"127.0.0.1:8080\"") is not null, leading);
+        // The endpoint's gauge comes from the leader's latest tick, which covers it only once the
+        // takeover grace is over and its reports are in: wait for it, under the same deadline.
+        await EventuallyAsync(
+            async () => Metric(await MetricsAsync(leader), "robinhood_controller_endpoint_utilization_ratio", "service=\"checkout\",endpoint=\"127.0.0.1:8080\"") is not null,
+            "the leader controls the forwarded endpoint");
         var forwarded = await MetricsAsync(follower.Http);
         Assert.Null(Metric(forwarded, "robinhood_controller_reports_forwarded_total", "outcome=\"refused\""));
         var agentMetrics = await MetricsAsync(agentClient);
