@@ -6,7 +6,7 @@ using System.Net.Sockets;
 namespace Robinhood.V1;
 
 /// <summary>
-/// An endpoint's identity, <c>host:port</c>, in its one canonical spelling (CONTRACT.md §4): the host
+/// An endpoint's identity, <c>host:port</c>, in its one canonical spelling (docs/trust.md): the host
 /// lowercased, an IPv6 literal bracketed in its shortest form, the port in decimal 1..65535 without
 /// leading zeros. Other spellings of the same endpoint parse to the same value; a host that looks like
 /// an IPv4 address but is not one (<c>999.1.1.1</c>, <c>0x7f.1</c>, <c>010.0.0.1</c>) is refused.

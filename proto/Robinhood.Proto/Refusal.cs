@@ -4,7 +4,7 @@ namespace Robinhood.V1;
 
 /// <summary>
 /// A refusal: its <see cref="RefusalReason"/> and the message that names the field and the rule, never
-/// longer than <see cref="MaxLength"/> characters (CONTRACT.md §4: an ack never echoes more than it must).
+/// longer than <see cref="MaxLength"/> characters (docs/trust.md: an ack never echoes more than it must).
 /// </summary>
 public sealed record Refusal
 {

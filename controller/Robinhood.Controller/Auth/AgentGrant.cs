@@ -5,7 +5,7 @@ namespace Robinhood.Controller.Auth;
 /// <summary>
 /// What an authenticated agent may report: pairs of a service (or <c>*</c>) and an endpoint pattern —
 /// <c>*</c> (all), a host (any port on it) or an exact <c>host:port</c>, compared in canonical form. A
-/// grant for an endpoint in one service never lets it report that endpoint into another (CONTRACT.md §4).
+/// grant for an endpoint in one service never lets it report that endpoint into another (docs/trust.md).
 /// </summary>
 public sealed class AgentGrant
 {

@@ -8,7 +8,7 @@ namespace Robinhood.Controller.Ingest;
 /// <summary>
 /// A report as it came off the wire. A report whose string fields are not UTF-8 cannot be a
 /// <see cref="LoadReport"/>; it arrives with what could be read of it and the refusal naming the field,
-/// so it is acked like any bad value and the stream stays open (CONTRACT.md §4).
+/// so it is acked like any bad value and the stream stays open (docs/trust.md).
 /// </summary>
 public sealed record IncomingReport(LoadReport Report, Refusal? NotUtf8)
 {

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Robinhood.Controller.Ingest;
 
 /// <summary>
-/// <c>Robinhood:Limits</c>: what a caller can make the controller hold (CONTRACT.md §4). Past a limit the
+/// <c>Robinhood:Limits</c>: what a caller can make the controller hold (docs/trust.md). Past a limit the
 /// report or request is refused with a reason naming it. Defaults are sized for 100,000 endpoints.
 /// </summary>
 public sealed class LimitsOptions

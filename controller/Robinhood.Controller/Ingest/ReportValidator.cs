@@ -3,7 +3,7 @@ using Robinhood.V1;
 
 namespace Robinhood.Controller.Ingest;
 
-/// <summary>Checks a report at the edge; every refusal names the field and the rule (CONTRACT.md §2, §4).</summary>
+/// <summary>Checks a report at the edge; every refusal names the field and the rule (proto/robinhood/v1/robinhood.proto, docs/trust.md).</summary>
 public static class ReportValidator
 {
     private const int MaxZoneLength = 253;

@@ -5,7 +5,7 @@ namespace Robinhood.Controller.Membership;
 /// <summary>
 /// The endpoints of each service as discovery last saw them. With Kubernetes membership on they are the
 /// authority on who may join a service: a report for an endpoint outside its service's EndpointSlices is
-/// refused, whoever sends it (CONTRACT.md §4), on the leader and on every follower before it forwards.
+/// refused, whoever sends it (docs/trust.md), on the leader and on every follower before it forwards.
 /// With membership off every endpoint may join by reporting (self-registration).
 /// </summary>
 public sealed class ServiceMembers(bool enabled)

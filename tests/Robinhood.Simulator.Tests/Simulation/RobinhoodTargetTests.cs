@@ -4,7 +4,7 @@ using Robinhood.Simulator.Strategies;
 
 namespace Robinhood.Simulator.Tests.Simulation;
 
-/// <summary>The and DESIGN.md's measured targets for the real library, with its default gains, at seed 42.</summary>
+/// <summary>The and the design's measured targets for the real library, with its default gains, at seed 42.</summary>
 public class RobinhoodTargetTests
 {
     private const int Seed = 42;
