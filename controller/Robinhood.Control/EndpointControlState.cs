@@ -46,8 +46,19 @@ public sealed record EndpointControlState
     /// <summary>The relative weight it had when it went STALE, eased from there.</summary>
     public double StaleFrom { get; set; }
 
-    /// <summary>Published integer weight.</summary>
+    /// <summary>The controller's integer weight, before the rollout mode and overrides.</summary>
+    public uint Computed { get; set; }
+
+    /// <summary>Published integer weight: <see cref="Computed"/> after the rollout mode and overrides.</summary>
     public uint Published { get; set; }
+
+    // Operator overrides.
+
+    /// <summary>Drained by an operator: published DRAINING with weight 0, out of the loop until released.</summary>
+    public bool Drained { get; set; }
+
+    /// <summary>Weight pinned by an operator (mean-1000 scale), out of the loop until released.</summary>
+    public uint? PinnedWeight { get; set; }
 
     // Controller memory, and the latest report not yet consumed by a tick.
     public double Integral { get; set; }
@@ -82,7 +93,10 @@ public sealed record EndpointControlState
     public double FeedForward { get; set; }
 
     /// <summary>True once a signal has been taken in and the endpoint is under control (WARMING or ACTIVE).</summary>
-    internal bool IsControlled => Signal.IsSet && Phase is EndpointPhase.Active or EndpointPhase.Warming;
+    internal bool IsControlled => Signal.IsSet && Phase is (EndpointPhase.Active or EndpointPhase.Warming) && !IsOverridden;
+
+    /// <summary>Drained or pinned by an operator: its weight is not the loop's.</summary>
+    internal bool IsOverridden => Drained || PinnedWeight is not null;
 
     /// <summary>Back to a newly joined endpoint (a rejoin after leaving is a new endpoint).</summary>
     internal void ResetControl(DateTimeOffset now)

@@ -3,6 +3,7 @@ using Robinhood.Control.Normalization;
 using Robinhood.Control.Persistence;
 using Robinhood.Control.Pid;
 using Robinhood.Control.Publication;
+using Robinhood.Control.Rollout;
 using Robinhood.Control.Signal;
 
 namespace Robinhood.Control;
@@ -54,6 +55,9 @@ public sealed class ServiceController
 
     /// <summary>Whether the last tick held the weights because too many endpoints were stale.</summary>
     public bool Frozen { get; private set; }
+
+    /// <summary>How much of the computed weights is published; an operator's choice, kept with the state.</summary>
+    public ServiceRollout Rollout { get; private set; } = ServiceRollout.Active;
 
     /// <summary>Number of endpoints known, draining ones included.</summary>
     public int Count => _byName.Count;
@@ -132,7 +136,9 @@ public sealed class ServiceController
             WeightPublication.Publish(_ordered, o, Setpoint, now);
         }
 
-        return WeightPublication.Output(Service, _ordered, Frozen);
+        RolloutStep.Apply(_ordered, Rollout);
+
+        return WeightPublication.Output(Service, _ordered, Frozen, Rollout);
     }
 
     /// <summary>
@@ -147,7 +153,7 @@ public sealed class ServiceController
             endpoints[i] = _ordered[i] with { };
         }
 
-        return new ServiceControllerState { Service = Service, Frozen = Frozen, Endpoints = endpoints };
+        return new ServiceControllerState { Service = Service, Frozen = Frozen, Rollout = Rollout, Endpoints = endpoints };
     }
 
     /// <summary>Replaces the whole control state with a captured one; the next tick continues from it.</summary>
@@ -171,7 +177,46 @@ public sealed class ServiceController
         }
 
         Frozen = state.Frozen;
+        Rollout = state.Rollout;
         _orderDirty = true;
+    }
+
+    /// <summary>Sets the rollout mode; it takes effect at the next tick. Must already be valid.</summary>
+    public void SetRollout(ServiceRollout rollout)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        Rollout = rollout;
+    }
+
+    /// <summary>An operator drains an endpoint: DRAINING with weight 0 from the next tick, until released. False when unknown.</summary>
+    public bool Drain(string endpoint) => Override(endpoint, static e => (e.Drained, e.PinnedWeight) = (true, null));
+
+    /// <summary>An operator pins an endpoint's weight (mean-1000 scale) from the next tick, until released. False when unknown.</summary>
+    public bool Pin(string endpoint, uint weight) => Override(endpoint, e => (e.Drained, e.PinnedWeight) = (false, weight));
+
+    /// <summary>
+    /// Ends an operator's override: the endpoint rejoins the loop as a new one (slow start from the start share,
+    /// never a jump back to a weight computed before). False when unknown.
+    /// </summary>
+    public bool Release(string endpoint) => Override(endpoint, e =>
+    {
+        if (e.IsOverridden)
+        {
+            (e.Drained, e.PinnedWeight) = (false, null);
+            EndpointLifecycle.Rejoin(e, _time.GetUtcNow());
+        }
+    });
+
+    private bool Override(string endpoint, Action<EndpointControlState> change)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (!_byName.TryGetValue(endpoint, out var e) || e.Left)
+        {
+            return false;
+        }
+
+        change(e);
+        return true;
     }
 
     private EndpointControlState Add(string name, DateTimeOffset now)

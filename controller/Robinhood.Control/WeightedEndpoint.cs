@@ -8,11 +8,25 @@ public readonly record struct WeightedEndpoint(
     string Zone,
     uint Weight,
     EndpointPhase Phase,
-    double Utilization);
+    double Utilization)
+{
+    /// <summary>The controller's own weight before the rollout mode and overrides (0 when not known, e.g. on a follower).</summary>
+    public uint Computed { get; init; }
+
+    /// <summary>Weight pinned by an operator, if any.</summary>
+    public uint? Pinned { get; init; }
+
+    /// <summary>Drained by an operator (rather than leaving membership).</summary>
+    public bool Drained { get; init; }
+}
 
 /// <summary>All endpoints of a service after a tick, ordered by endpoint name.</summary>
 /// <param name="Frozen">True when too many endpoints are stale and the weights were held.</param>
 public sealed record ServiceWeights(
     string Service,
     IReadOnlyList<WeightedEndpoint> Endpoints,
-    bool Frozen);
+    bool Frozen)
+{
+    /// <summary>The rollout mode the weights were published under (Active on a follower, which cannot know).</summary>
+    public Rollout.ServiceRollout Rollout { get; init; } = Control.Rollout.ServiceRollout.Active;
+}

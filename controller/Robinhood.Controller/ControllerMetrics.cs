@@ -48,6 +48,12 @@ public static class ControllerMetrics
     public static readonly Gauge MaxAvgUtilization = Metrics.CreateGauge(
         "robinhood_controller_service_max_avg_utilization_ratio", "Max over mean utilization of a service's active endpoints.", "service");
 
+    public static readonly Gauge EndpointComputedWeight = Metrics.CreateGauge(
+        "robinhood_controller_endpoint_computed_weight", "The controller's own weight per endpoint, before the rollout mode and overrides (what Shadow would publish in Active).", "service", "endpoint");
+
+    public static readonly Gauge ControlledShare = Metrics.CreateGauge(
+        "robinhood_controller_service_controlled_share", "Share of the computed weights in the published ones: 0 in Shadow, the fraction in Blend, 1 in Active.", "service");
+
     public static readonly Gauge PidTerm = Metrics.CreateGauge(
         "robinhood_controller_endpoint_pid_term", "The terms of an endpoint's last control step (relative error, P, I, D, feed-forward).",
         "service", "endpoint", "term");

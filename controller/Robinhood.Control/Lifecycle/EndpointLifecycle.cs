@@ -71,6 +71,15 @@ internal static class EndpointLifecycle
         }
     }
 
+    /// <summary>Back under control after an operator's override: WARMING from the start share, as a new endpoint.</summary>
+    public static void Rejoin(EndpointControlState e, DateTimeOffset now)
+    {
+        var reported = e.Reported;
+        e.ResetControl(now);
+        e.Reported = reported;
+        e.WarmingSince = now;
+    }
+
     /// <summary>Moves every endpoint on by the clock; returns whether any drained endpoint is due to be forgotten.</summary>
     public static bool Advance(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, DateTimeOffset now)
     {

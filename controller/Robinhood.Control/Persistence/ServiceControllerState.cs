@@ -1,3 +1,5 @@
+using Robinhood.Control.Rollout;
+
 namespace Robinhood.Control.Persistence;
 
 /// <summary>
@@ -13,6 +15,9 @@ public sealed record ServiceControllerState
 
     /// <summary>Whether the last tick held the weights because too many endpoints were stale.</summary>
     public bool Frozen { get; init; }
+
+    /// <summary>The rollout mode the operator chose (Active when never set).</summary>
+    public ServiceRollout Rollout { get; init; } = ServiceRollout.Active;
 
     /// <summary>Copies of every endpoint's state, in endpoint order.</summary>
     public IReadOnlyList<EndpointControlState> Endpoints { get; init; } = [];

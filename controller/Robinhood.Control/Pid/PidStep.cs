@@ -20,7 +20,7 @@ internal static class PidStep
     {
         foreach (var e in endpoints)
         {
-            if (e.Phase == EndpointPhase.Active && e.Signal.IsSet)
+            if (e.Phase == EndpointPhase.Active && e.Signal.IsSet && !e.IsOverridden)
             {
                 return EndpointPhase.Active;
             }
@@ -36,7 +36,7 @@ internal static class PidStep
         int n = 0, withCapacity = 0;
         foreach (var e in endpoints)
         {
-            if (e.Phase == referencePhase && e.Signal.IsSet)
+            if (e.Phase == referencePhase && e.Signal.IsSet && !e.IsOverridden)
             {
                 n++;
                 signalSum += e.Signal.Value;
@@ -82,8 +82,18 @@ internal static class PidStep
                 signal *= e.Controlled / e.Relative;
             }
 
-            var error = (setpoint - signal) / setpoint;
             var feedForward = e.LogCapacity.IsSet && o.CapacityFeedForward && withCapacity > 0;
+            // A service in Shadow or Blend publishes other weights than it computes, so the signal shows what the
+            // published weight does. With a capacity estimate (valid at any weight) the PID holds still meanwhile,
+            // or it would wind up against an imbalance it is not allowed to remove; without one, judge the signal
+            // the endpoint would show at its computed weight, as for a warming endpoint.
+            var shadowed = e.Published != e.Computed && e.Published > 0 && e.Computed > 0;
+            if (shadowed && !feedForward)
+            {
+                signal *= (double)e.Computed / e.Published;
+            }
+
+            var error = shadowed && feedForward ? 0 : (setpoint - signal) / setpoint;
             e.FeedForward = feedForward ? e.LogCapacity.Value - meanLogCapacity : 0;
             if (!feedForward && Math.Abs(error) < o.Deadband)
             {
@@ -105,7 +115,7 @@ internal static class PidStep
 
             e.Error = error;
             e.Proportional = o.Kp * error;
-            e.Derivative = -o.Kd * (signal - e.PreviousSignal) / setpoint;
+            e.Derivative = shadowed && feedForward ? 0 : -o.Kd * (signal - e.PreviousSignal) / setpoint;
 
             // Right after the capacity estimate jumped, the reports still describe the old weights
             // (one interval of lag): the feed-forward alone answers, or P and I would answer twice.
@@ -123,8 +133,8 @@ internal static class PidStep
                 // should not wait for many small integral steps.
                 // Inside the band the capacity estimate balances on its own, so the integrator gives back what it
                 // holds at the integral rate: held, it would keep the weight off the estimate's balance for good.
-                e.Integral = feedForward && error == 0
-                    ? e.Integral * (1 - (LeakShare * o.Ki))
+                e.Integral = shadowed && feedForward ? e.Integral
+                    : feedForward && error == 0 ? e.Integral * (1 - (LeakShare * o.Ki))
                     : Math.Clamp(e.Integral + (IntegralGain(o, e) * error), -integralBound, integralBound);
             }
 

@@ -1,4 +1,5 @@
 using Robinhood.Control.Normalization;
+using Robinhood.Control.Rollout;
 
 namespace Robinhood.Control.Publication;
 
@@ -8,7 +9,7 @@ internal static class WeightPublication
     /// <summary>Mean published weight over weighted endpoints (0.1% resolution).</summary>
     public const double MeanWeight = 1000;
 
-    /// <summary>Sets <see cref="EndpointControlState.Relative"/> and <see cref="EndpointControlState.Published"/> of every endpoint.</summary>
+    /// <summary>Sets <see cref="EndpointControlState.Relative"/> and <see cref="EndpointControlState.Computed"/> of every endpoint.</summary>
     public static void Publish(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, double setpoint, DateTimeOffset now)
     {
         foreach (var e in endpoints)
@@ -16,6 +17,7 @@ internal static class WeightPublication
             var previous = e.Relative;
             e.Relative = e.Phase switch
             {
+                _ when e.IsOverridden => 0,
                 EndpointPhase.Draining => 0,
                 EndpointPhase.Active => e.Signal.IsSet ? e.Controlled : o.WarmUpStartRatio,
                 EndpointPhase.Stale => Ease(e.StaleFrom, o.StaleWeightRatio, now - e.PhaseSince, o.StaleDecay),
@@ -30,11 +32,11 @@ internal static class WeightPublication
         }
 
         // The bounds hold against the mean of everything published, not only of the ACTIVE endpoints.
-        var scale = WeightNormalization.BoundedScale(endpoints, o, static e => e.Phase != EndpointPhase.Draining, static e => e.Relative);
+        var scale = WeightNormalization.BoundedScale(endpoints, o, static e => e.Phase != EndpointPhase.Draining && !e.IsOverridden, static e => e.Relative);
         foreach (var e in endpoints)
         {
-            e.Published = e.Phase == EndpointPhase.Draining
-                ? 0
+            e.Computed = e.Phase == EndpointPhase.Draining || e.Drained ? 0
+                : e.PinnedWeight is { } pinned ? pinned
                 : ToInteger(Math.Clamp(e.Relative * scale, o.MinWeightRatio, o.MaxWeightRatio));
         }
     }
@@ -46,26 +48,33 @@ internal static class WeightPublication
         {
             if (e.Phase == EndpointPhase.Draining)
             {
-                e.Published = 0;
+                e.Computed = 0;
             }
-            else if (e.Published == 0)
+            else if (e.Computed == 0)
             {
-                e.Published = ToInteger(o.WarmUpStartRatio);
+                // A state stored before weights were computed apart from published ones holds only the published.
+                e.Computed = e.Published > 0 ? e.Published : ToInteger(o.WarmUpStartRatio);
             }
         }
     }
 
     /// <summary>The tick's output: one value per endpoint, in endpoint order.</summary>
-    public static ServiceWeights Output(string service, IReadOnlyList<EndpointControlState> endpoints, bool frozen)
+    public static ServiceWeights Output(string service, IReadOnlyList<EndpointControlState> endpoints, bool frozen, ServiceRollout rollout)
     {
         var output = new WeightedEndpoint[endpoints.Count];
         for (var i = 0; i < output.Length; i++)
         {
             var e = endpoints[i];
-            output[i] = new WeightedEndpoint(e.Endpoint, e.Zone, e.Published, e.Phase, e.Signal.IsSet ? e.Signal.Value : 0);
+            var phase = e.Drained ? EndpointPhase.Draining : e.Phase;
+            output[i] = new WeightedEndpoint(e.Endpoint, e.Zone, e.Published, phase, e.Signal.IsSet ? e.Signal.Value : 0)
+            {
+                Computed = e.Computed,
+                Pinned = e.PinnedWeight,
+                Drained = e.Drained,
+            };
         }
 
-        return new ServiceWeights(service, output, frozen);
+        return new ServiceWeights(service, output, frozen) { Rollout = rollout };
     }
 
     /// <summary>A weight relative to the mean as an integer share, never 0 (0 means "send none").</summary>

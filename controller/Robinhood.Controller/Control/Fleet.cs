@@ -4,6 +4,7 @@ using Robinhood.Controller.Ingest;
 using Robinhood.V1;
 using Robinhood.Control;
 using Robinhood.Control.Persistence;
+using Robinhood.Control.Rollout;
 
 namespace Robinhood.Controller.Control;
 
@@ -99,6 +100,31 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
         lock (controller)
         {
             controller.Restore(state);
+        }
+    }
+
+    /// <summary>Sets a known service's rollout mode (from the next tick); false for an unknown service.</summary>
+    public bool SetRollout(string service, ServiceRollout rollout) => Change(service, c => c.SetRollout(rollout));
+
+    /// <summary>Drains, pins or releases a known endpoint of a known service (from the next tick); false when either is unknown.</summary>
+    public bool Override(string service, Func<ServiceController, bool> change) => Change(service, change);
+
+    private bool Change(string service, Action<ServiceController> change) => Change(service, c =>
+    {
+        change(c);
+        return true;
+    });
+
+    private bool Change(string service, Func<ServiceController, bool> change)
+    {
+        if (!_services.TryGetValue(service, out var controller))
+        {
+            return false;
+        }
+
+        lock (controller)
+        {
+            return change(controller);
         }
     }
 

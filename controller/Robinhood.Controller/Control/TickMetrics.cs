@@ -95,6 +95,7 @@ public sealed class TickMetrics : IDisposable
         private readonly Gauge.Child _maxAvg = ControllerMetrics.MaxAvgUtilization.WithLabels(service);
         private readonly Gauge.Child _setpoint = ControllerMetrics.Setpoint.WithLabels(service);
         private readonly Gauge.Child _frozen = ControllerMetrics.Frozen.WithLabels(service);
+        private readonly Gauge.Child _controlledShare = ControllerMetrics.ControlledShare.WithLabels(service);
         private long _generation;
 
         public void Export(ServiceTick tick, IReadOnlyList<EndpointControlState> diagnostics)
@@ -111,6 +112,7 @@ public sealed class TickMetrics : IDisposable
                 }
 
                 series.Weight.Set(e.Weight);
+                series.Computed.Set(e.Computed);
                 series.Utilization.Set(e.Utilization);
                 for (var i = 0; i < Phases.Length; i++)
                 {
@@ -131,6 +133,7 @@ public sealed class TickMetrics : IDisposable
             _maxAvg.Set(ServiceStatistics.Of(tick.Weights).MaxOverAverage);
             _setpoint.Set(double.IsFinite(tick.Setpoint) ? tick.Setpoint : 0);
             _frozen.Set(tick.Weights.Frozen ? 1 : 0);
+            _controlledShare.Set(tick.Weights.Rollout.ControlledShare);
 
             if (_endpoints.Count > seen)
             {
@@ -153,6 +156,7 @@ public sealed class TickMetrics : IDisposable
             _maxAvg.Remove();
             _setpoint.Remove();
             _frozen.Remove();
+            _controlledShare.Remove();
         }
 
         private EndpointSeries Endpoint(string endpoint)
@@ -175,6 +179,8 @@ public sealed class TickMetrics : IDisposable
 
         public Gauge.Child Utilization { get; } = ControllerMetrics.EndpointUtilization.WithLabels(service, endpoint);
 
+        public Gauge.Child Computed { get; } = ControllerMetrics.EndpointComputedWeight.WithLabels(service, endpoint);
+
         public Gauge.Child[] States { get; } = [.. TickMetrics.States.Select(s => ControllerMetrics.EndpointState.WithLabels(service, endpoint, s))];
 
         public Gauge.Child[] Terms { get; } = [.. TickMetrics.Terms.Select(t => ControllerMetrics.PidTerm.WithLabels(service, endpoint, t))];
@@ -183,6 +189,7 @@ public sealed class TickMetrics : IDisposable
         {
             Weight.Remove();
             Utilization.Remove();
+            Computed.Remove();
             foreach (var child in States.Concat(Terms))
             {
                 child.Remove();

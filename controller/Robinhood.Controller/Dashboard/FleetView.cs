@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Robinhood.Control;
+using Robinhood.Control.Rollout;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
@@ -96,6 +97,8 @@ public sealed class FleetView
                 {
                     views.Add(new ServiceView(
                         service,
+                        latest.Rollout.Mode,
+                        latest.Rollout.Fraction,
                         latest.Frozen,
                         ServiceStatistics.Of(latest).MaxOverAverage,
                         [.. latest.Endpoints],
@@ -122,8 +125,11 @@ public sealed class FleetView
 public readonly record struct HistoryPoint(long At, double MaxAvg);
 
 /// <summary>A service as the dashboard renders it.</summary>
+/// <param name="Mode">The rollout mode (Active on a follower, which sees only the leader's snapshots).</param>
 public sealed record ServiceView(
     string Service,
+    RolloutMode Mode,
+    double Fraction,
     bool Frozen,
     double MaxAvg,
     IReadOnlyList<WeightedEndpoint> Endpoints,

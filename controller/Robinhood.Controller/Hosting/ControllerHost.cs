@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Server.Model;
 using Prometheus;
+using Robinhood.Controller.Admin;
 using Robinhood.Controller.Auth;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Dashboard;
@@ -58,6 +59,7 @@ public static class ControllerHost
         builder.Services.AddRedisState();
         builder.Services.AddAgentAuthentication();
         builder.Services.AddXds(builder.Configuration);
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (builder.Configuration.GetValue<int>($"{DemoOptions.Section}:Endpoints") > 0)
         {
@@ -76,6 +78,7 @@ public static class ControllerHost
             : Results.Text("waiting for the first control tick", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapMetrics();
         app.MapDashboard();
+        app.MapAdmin();
 
         // Fail at start, not at the first tick, when the control settings are invalid.
         _ = app.Services.GetRequiredService<ControlSettingsSource>();

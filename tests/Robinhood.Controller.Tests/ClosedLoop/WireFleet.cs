@@ -40,6 +40,9 @@ public sealed class WireFleet : IAsyncDisposable
 
     public WeightSnapshot Latest => _latest;
 
+    /// <summary>A client of the controller's Http endpoint (dashboard, metrics, admin API).</summary>
+    public HttpClient Http => _controller.Http;
+
     /// <summary>Demand multiplier on the base demand (1 = the fleet at ~55% mean CPU when balanced).</summary>
     public double DemandFactor { get; set; } = 1;
 
@@ -110,7 +113,7 @@ public sealed class WireFleet : IAsyncDisposable
     public EndpointWeight? Endpoint(int node) => _latest.Endpoints.FirstOrDefault(e => e.Endpoint == Address(node));
 
     /// <summary>The model names nodes; on the wire an endpoint is "host:port".</summary>
-    private string Address(int node) => Model.Nodes[node].Endpoint + ":8080";
+    public string Address(int node) => Model.Nodes[node].Endpoint + ":8080";
 
     private async Task ReadAsync()
     {
