@@ -6,6 +6,7 @@ using Robinhood.Agent.InFlight;
 using Robinhood.Agent.Measurement;
 using Robinhood.Agent.Node;
 using Robinhood.Agent.Reporting;
+using Robinhood.V1;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -53,7 +54,7 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<AgentOptions>>().Value;
-            return new ReconnectBackoff(options.ReconnectInitialDelay, options.ReconnectMaxDelay, new Random());
+            return new Backoff(options.ReconnectInitialDelay, options.ReconnectMaxDelay, new Random());
         });
         services.AddHostedService<LoadReportingService>();
         return services;
@@ -110,7 +111,7 @@ public static class AgentServiceCollectionExtensions
             return new NodePodWatcher(
                 provider.GetRequiredService<IKubernetes>(),
                 options,
-                new ReconnectBackoff(options.Value.ReconnectInitialDelay, options.Value.ReconnectMaxDelay, new Random()),
+                new Backoff(options.Value.ReconnectInitialDelay, options.Value.ReconnectMaxDelay, new Random()),
                 provider.GetRequiredService<TimeProvider>(),
                 provider.GetRequiredService<AgentMetrics>(),
                 provider.GetRequiredService<ILogger<NodePodWatcher>>());

@@ -6,6 +6,7 @@ using k8s.Models;
 using Microsoft.Extensions.Options;
 using Robinhood.Agent.Configuration;
 using Robinhood.Agent.Reporting;
+using Robinhood.V1;
 
 namespace Robinhood.Agent.Node;
 
@@ -18,7 +19,7 @@ public sealed class NodePodWatcher : BackgroundService
 {
     private readonly IKubernetes _client;
     private readonly AgentOptions _options;
-    private readonly ReconnectBackoff _backoff;
+    private readonly Backoff _backoff;
     private readonly TimeProvider _time;
     private readonly AgentMetrics _metrics;
     private readonly ILogger _logger;
@@ -27,7 +28,7 @@ public sealed class NodePodWatcher : BackgroundService
     public NodePodWatcher(
         IKubernetes client,
         IOptions<AgentOptions> options,
-        ReconnectBackoff backoff,
+        Backoff backoff,
         TimeProvider time,
         AgentMetrics metrics,
         ILogger<NodePodWatcher> logger)

@@ -21,7 +21,7 @@ public sealed class LoadReportingService : BackgroundService
 
     private readonly AgentOptions _options;
     private readonly ILoadSource _load;
-    private readonly ReconnectBackoff _backoff;
+    private readonly Backoff _backoff;
     private readonly TimeProvider _time;
     private readonly AgentMetrics _metrics;
     private readonly ILogger _logger;
@@ -35,7 +35,7 @@ public sealed class LoadReportingService : BackgroundService
     public LoadReportingService(
         IOptions<AgentOptions> options,
         ILoadSource load,
-        ReconnectBackoff backoff,
+        Backoff backoff,
         TimeProvider time,
         AgentMetrics metrics,
         ILogger<LoadReportingService> logger)

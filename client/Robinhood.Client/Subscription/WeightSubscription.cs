@@ -18,7 +18,7 @@ public sealed class WeightSubscription : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly ILogger _logger;
-    private readonly ReconnectBackoff _backoff;
+    private readonly Backoff _backoff;
     private readonly ConcurrentDictionary<string, ServiceWeights> _services = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
@@ -42,7 +42,7 @@ public sealed class WeightSubscription : IAsyncDisposable
         _time = time;
         _random = random;
         _logger = logger;
-        _backoff = new ReconnectBackoff(_options.Client.ReconnectDelay, _options.Client.MaxReconnectDelay, random);
+        _backoff = new Backoff(_options.Client.ReconnectDelay, _options.Client.MaxReconnectDelay, random);
     }
 
     /// <summary>True while the Watch stream delivers snapshots.</summary>

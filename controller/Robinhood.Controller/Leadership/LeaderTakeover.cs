@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Robinhood.Controller.Control;
-using Robinhood.Controller.Hosting;
 using Robinhood.Controller.Persistence;
 using Robinhood.Controller.Publish;
 using Robinhood.V1;
@@ -30,14 +29,15 @@ public sealed partial class LeaderTakeover(
     /// Restores and promotes, retrying with backoff until a restore succeeds, <paramref name="stillLeading"/>
     /// turns false (the lease was lost meanwhile) or <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    /// <param name="failures">Attempts that already failed (the first wait is then a backoff).</param>
-    public async Task TakeOverAsync(CancellationToken cancellationToken, Func<bool>? stillLeading = null, int failures = 0)
+    /// <param name="afterFailure">An attempt already failed (the first wait is then a backoff).</param>
+    public async Task TakeOverAsync(CancellationToken cancellationToken, Func<bool>? stillLeading = null, bool afterFailure = false)
     {
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), options.Value.MaxRestoreBackoff, random);
         while (!cancellationToken.IsCancellationRequested && (stillLeading?.Invoke() ?? true))
         {
-            if (failures > 0)
+            if (afterFailure)
             {
-                await Task.Delay(RetryBackoff.After(failures, options.Value.MaxRestoreBackoff, random), time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(backoff.Next(), time, cancellationToken).ConfigureAwait(false);
             }
 
             if (await TryTakeOverAsync(cancellationToken, stillLeading).ConfigureAwait(false))
@@ -45,7 +45,7 @@ public sealed partial class LeaderTakeover(
                 return;
             }
 
-            failures++;
+            afterFailure = true;
         }
     }
 

@@ -20,7 +20,7 @@ public sealed class StandaloneLeadership(LeaderTakeover takeover) : BackgroundSe
         {
             if (!_leading)
             {
-                await takeover.TakeOverAsync(stoppingToken, failures: 1).ConfigureAwait(false);
+                await takeover.TakeOverAsync(stoppingToken, afterFailure: true).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

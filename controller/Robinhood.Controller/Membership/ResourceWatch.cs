@@ -4,7 +4,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Options;
 using Prometheus;
-using Robinhood.Controller.Hosting;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Membership;
 
@@ -26,7 +26,7 @@ public sealed record ResourceQuery<TObject, TValue>(
 /// <summary>
 /// The one list/watch loop of the controller (EndpointSlice membership and node agents' pods): lists, then
 /// watches from the list's resourceVersion (bookmarks keep it fresh), relists on 410 Gone, and backs off
-/// with jitter on errors (<see cref="RetryBackoff"/>, up to <c>Robinhood:Kubernetes:MaxBackoff</c>).
+/// with jitter on errors (<see cref="Backoff"/> from 1 s, up to <c>Robinhood:Kubernetes:MaxBackoff</c>).
 /// </summary>
 public sealed partial class ResourceWatch(IOptions<KubernetesOptions> options, TimeProvider time, Random random, ILogger<ResourceWatch> logger)
 {
@@ -37,7 +37,7 @@ public sealed partial class ResourceWatch(IOptions<KubernetesOptions> options, T
         ArgumentNullException.ThrowIfNull(query);
         var objects = new Dictionary<(string? Namespace, string Name), TValue>();
         string? resourceVersion = null;
-        var failures = 0;
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), options.Value.MaxBackoff, random);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -60,7 +60,7 @@ public sealed partial class ResourceWatch(IOptions<KubernetesOptions> options, T
                 var events = query.Watch(resourceVersion, e => gone |= e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone }, stoppingToken);
                 await foreach (var (type, item) in events.ConfigureAwait(false))
                 {
-                    failures = 0;
+                    backoff.Reset();
                     query.Events.WithLabels(type.ToString().ToLowerInvariant()).Inc();
                     resourceVersion = item.Metadata?.ResourceVersion ?? resourceVersion;
                     if (type is WatchEventType.Added or WatchEventType.Modified)
@@ -94,11 +94,10 @@ public sealed partial class ResourceWatch(IOptions<KubernetesOptions> options, T
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                failures++;
-                var backoff = RetryBackoff.After(failures, options.Value.MaxBackoff, random);
+                var delay = backoff.Next();
                 query.Events.WithLabels("error").Inc();
-                LogWatchFailed(e, query.What, backoff);
-                await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
+                LogWatchFailed(e, query.What, delay);
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
             }
         }
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using Robinhood.Agent.Configuration;
 using Robinhood.Agent.Node;
 using Robinhood.Agent.Reporting;
+using Robinhood.V1;
 
 namespace Robinhood.Agent.Tests.Node;
 
@@ -57,7 +58,7 @@ public sealed class NodePodWatcherAgainstInProcessKubernetesApiTests : IAsyncLif
         var watcher = new NodePodWatcher(
             new Kubernetes(new KubernetesClientConfiguration { Host = api.Host }),
             Options.Create(options),
-            new ReconnectBackoff(options.ReconnectInitialDelay, options.ReconnectMaxDelay, new Random(7)),
+            new Backoff(options.ReconnectInitialDelay, options.ReconnectMaxDelay, new Random(7)),
             time ?? new FakeTimeProvider(),
             new AgentMetrics(),
             NullLogger<NodePodWatcher>.Instance);

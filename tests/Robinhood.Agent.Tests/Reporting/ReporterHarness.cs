@@ -5,6 +5,7 @@ using Robinhood.Agent.Configuration;
 using Robinhood.Agent.InFlight;
 using Robinhood.Agent.Measurement;
 using Robinhood.Agent.Reporting;
+using Robinhood.V1;
 
 namespace Robinhood.Agent.Tests.Reporting;
 
@@ -51,7 +52,7 @@ internal sealed class ReporterHarness : IAsyncDisposable
         var reporter = new LoadReportingService(
             Options.Create(options),
             meter,
-            new ReconnectBackoff(options.ReconnectInitialDelay, options.ReconnectMaxDelay, new Random(7)),
+            new Backoff(options.ReconnectInitialDelay, options.ReconnectMaxDelay, new Random(7)),
             time,
             new AgentMetrics(),
             NullLogger<LoadReportingService>.Instance);

@@ -1,13 +1,13 @@
-using Robinhood.Agent.Reporting;
+using Robinhood.V1;
 
-namespace Robinhood.Agent.Tests.Reporting;
+namespace Robinhood.Proto.Tests;
 
-public sealed class ReconnectBackoffTests
+public sealed class BackoffTests
 {
     [Fact]
     public void Next_RepeatedFailures_DoublesTheStepUpToTheCapWithEqualJitter()
     {
-        var backoff = new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), new FixedRandom(0, 0.5, 0, 1, 0.5, 0, 0.5));
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), new FixedRandom(0, 0.5, 0, 1, 0.5, 0, 0.5));
 
         var delays = Enumerable.Range(0, 7).Select(_ => backoff.Next().TotalSeconds);
 
@@ -18,7 +18,7 @@ public sealed class ReconnectBackoffTests
     [Fact]
     public void Next_AfterReset_StartsAgainFromTheInitialDelay()
     {
-        var backoff = new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), new FixedRandom(1));
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), new FixedRandom(1));
         backoff.Next();
         backoff.Next();
         backoff.Next();
@@ -31,7 +31,7 @@ public sealed class ReconnectBackoffTests
     [Fact]
     public void Next_SeededRandom_StaysWithinHalfTheStepAndTheStep()
     {
-        var backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30), new Random(42));
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30), new Random(42));
 
         for (var failure = 0; failure < 20; failure++)
         {
