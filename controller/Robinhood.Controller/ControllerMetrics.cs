@@ -77,10 +77,13 @@ public static class ControllerMetrics
         "robinhood_controller_redis_writes_total", "State writes to Redis by the leader: written, or fenced (a higher epoch holds Redis).", "outcome");
 
     public static readonly Gauge Leader = Metrics.CreateGauge(
-        "robinhood_controller_leader", "1 while this replica leads (ticks and writes Redis).");
+        "robinhood_controller_leader", "1 while this replica owns at least one shard (ticks and writes Redis for its services).");
+
+    public static readonly Gauge ShardOwned = Metrics.CreateGauge(
+        "robinhood_controller_shard_owned", "1 for each shard this replica owns (controls the services of), 0 for the others.", "shard");
 
     public static readonly Counter Forwarded = Metrics.CreateCounter(
-        "robinhood_controller_reports_forwarded_total", "Reports a follower forwarded to the leader, by outcome.", "outcome");
+        "robinhood_controller_reports_forwarded_total", "Reports forwarded to the owner of their service's shard, by outcome.", "outcome");
 
     public static readonly Counter MembershipEvents = Metrics.CreateCounter(
         "robinhood_controller_membership_events_total", "EndpointSlice watch events and relists, by kind.", "kind");

@@ -49,8 +49,8 @@ public static class InProcessTicks
         ];
         await using var app = ControllerHost.Build(args, b => b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
         await app.StartAsync();
-        var role = app.Services.GetRequiredService<LeaderRole>();
-        for (var waited = 0; !role.IsLeader && waited < 1000; waited++)
+        var role = app.Services.GetRequiredService<Ownership>();
+        for (var waited = 0; !role.Owned.ContainsKey(0) && waited < 1000; waited++)
         {
             await Task.Delay(10);
         }

@@ -30,7 +30,7 @@ public static partial class AdminEndpoints
     {
         var admin = app.MapGroup("/admin/services/{service}").AddEndpointFilter(Authorize);
         admin.MapGet("", (string service, Fleet fleet) => fleet.Capture(service) is { } state ? Results.Json(Show(state), Json) : UnknownService(service));
-        admin.MapPut("/rollout", (string service, RolloutRequest? body, Fleet fleet, LeaderRole role, ILoggerFactory logs) =>
+        admin.MapPut("/rollout", (string service, RolloutRequest? body, Fleet fleet, Ownership ownership, ILoggerFactory logs) =>
         {
             if (body?.Mode is not { } name || !Enum.TryParse<RolloutMode>(name, ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || int.TryParse(name, out _))
             {
@@ -48,16 +48,16 @@ public static partial class AdminEndpoints
                 return Refuse(rule);
             }
 
-            return Change(role, service, fleet, () => fleet.SetRollout(service, rollout), logs, $"rollout {mode} {rollout.Fraction}");
+            return Change(ownership, service, fleet, () => fleet.SetRollout(service, rollout), logs, $"rollout {mode} {rollout.Fraction}");
         });
-        admin.MapPut("/endpoints/{endpoint}/drain", (string service, string endpoint, Fleet fleet, LeaderRole role, ILoggerFactory logs) =>
-            Change(role, service, endpoint, fleet, c => c.Drain(endpoint), logs, "drain"));
-        admin.MapPut("/endpoints/{endpoint}/pin", (string service, string endpoint, PinRequest? body, Fleet fleet, LeaderRole role, ILoggerFactory logs) =>
+        admin.MapPut("/endpoints/{endpoint}/drain", (string service, string endpoint, Fleet fleet, Ownership ownership, ILoggerFactory logs) =>
+            Change(ownership, service, endpoint, fleet, c => c.Drain(endpoint), logs, "drain"));
+        admin.MapPut("/endpoints/{endpoint}/pin", (string service, string endpoint, PinRequest? body, Fleet fleet, Ownership ownership, ILoggerFactory logs) =>
             body?.Weight is not { } weight || weight is 0 or > MaxPinnedWeight
                 ? Refuse($"weight is required: an integer in [1, {MaxPinnedWeight}] on the mean-1000 scale (drain for 0)")
-                : Change(role, service, endpoint, fleet, c => c.Pin(endpoint, weight), logs, $"pin {weight}"));
-        admin.MapDelete("/endpoints/{endpoint}/override", (string service, string endpoint, Fleet fleet, LeaderRole role, ILoggerFactory logs) =>
-            Change(role, service, endpoint, fleet, c => c.Release(endpoint), logs, "release"));
+                : Change(ownership, service, endpoint, fleet, c => c.Pin(endpoint, weight), logs, $"pin {weight}"));
+        admin.MapDelete("/endpoints/{endpoint}/override", (string service, string endpoint, Fleet fleet, Ownership ownership, ILoggerFactory logs) =>
+            Change(ownership, service, endpoint, fleet, c => c.Release(endpoint), logs, "release"));
     }
 
     private static async ValueTask<object?> Authorize(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -81,18 +81,18 @@ public static partial class AdminEndpoints
         return await next(context).ConfigureAwait(false);
     }
 
-    private static IResult Change(LeaderRole role, string service, string endpoint, Fleet fleet, Func<ServiceController, bool> change, ILoggerFactory logs, string what)
+    private static IResult Change(Ownership ownership, string service, string endpoint, Fleet fleet, Func<ServiceController, bool> change, ILoggerFactory logs, string what)
     {
         var known = true;
-        var result = Change(role, service, fleet, () => fleet.Override(service, c => known = change(c)), logs, $"{what} {endpoint}");
+        var result = Change(ownership, service, fleet, () => fleet.Override(service, c => known = change(c)), logs, $"{what} {endpoint}");
         return known ? result : Results.Problem($"endpoint '{Cut(endpoint)}' is not a member of service '{Cut(service)}'", statusCode: StatusCodes.Status404NotFound);
     }
 
-    private static IResult Change(LeaderRole role, string service, Fleet fleet, Func<bool> change, ILoggerFactory logs, string what)
+    private static IResult Change(Ownership ownership, string service, Fleet fleet, Func<bool> change, ILoggerFactory logs, string what)
     {
-        if (!role.IsLeader)
+        if (!ownership.Owns(service))
         {
-            return Results.Problem($"this replica does not lead; send admin calls to the leader ({role.LeaderAddress ?? "unknown"})", statusCode: StatusCodes.Status409Conflict);
+            return Results.Problem($"this replica does not control service '{Cut(service)}'; send admin calls to the owner of its shard ({ownership.OwnerAddress(ownership.Map.Of(service)) ?? "unknown"})", statusCode: StatusCodes.Status409Conflict);
         }
 
         if (!change())

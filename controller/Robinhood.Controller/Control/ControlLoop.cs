@@ -1,22 +1,20 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Robinhood.Controller.Dashboard;
-using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Control;
 
 /// <summary>
-/// Ticks every service at <c>Robinhood:Control:Interval</c> and publishes what changed. A replica that has
-/// just taken the lead controls nothing until its <see cref="TakeoverGate"/> opens, so it does not act on the
-/// few agents that happened to reconnect first.
+/// Ticks the services of the shards this replica owns at <c>Robinhood:Control:Interval</c> and publishes what
+/// changed. A replica that has just taken a shard controls nothing in it until its <see cref="TakeoverGate"/>
+/// opens, so it does not act on the few agents that happened to reconnect first.
 /// </summary>
 public sealed partial class ControlLoop(
     Fleet fleet,
     SnapshotPublisher publisher,
     SnapshotCache cache,
-    LeaderRole role,
     TakeoverGate gate,
     TickMetrics metrics,
     FleetView view,
@@ -71,18 +69,18 @@ public sealed partial class ControlLoop(
     {
         var started = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
-        // Only the leader computes; followers serve the leader's snapshots from Redis. Services are
+        // Only a shard's owner computes; other replicas serve its snapshots from Redis. Services are
         // independent (each is locked on its own), so their control steps run in parallel, handed out one
         // at a time: a worker the scheduler pauses holds up one service, not a chunk. The tick ends
         // with every new snapshot made; then they go into the cache at once, which wakes the watchers, so
         // their writes (the fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick.
         var made = new List<WeightSnapshot>();
-        if (role.IsLeader && gate.PastGrace(now))
+        if (gate.Leading)
         {
             var stepped = new ConcurrentQueue<ServiceTick>();
             Parallel.ForEach(Partitioner.Create(fleet.Services, EnumerablePartitionerOptions.NoBuffering), service =>
             {
-                if (gate.Opens(service, now) && Step(service, now) is { } tick)
+                if (gate.Controls(service, now) && Step(service, now) is { } tick)
                 {
                     stepped.Enqueue(tick);
                 }

@@ -79,6 +79,9 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
         }
     }
 
+    /// <summary>Drops a service's controller: its shard went to another replica, which controls it from Redis.</summary>
+    public void Remove(string service) => _services.TryRemove(service, out _);
+
     /// <summary>A copy of a service's control state, for persistence; null for an unknown service.</summary>
     public ServiceControllerState? Capture(string service)
     {

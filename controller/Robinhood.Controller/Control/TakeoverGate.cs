@@ -4,41 +4,48 @@ using Robinhood.Controller.Leadership;
 namespace Robinhood.Controller.Control;
 
 /// <summary>
-/// Keeps a replica that has just taken the lead from acting on a partial picture. Nothing is controlled
-/// (no integration, no publication) until <c>StartupGrace</c> has passed since it took the lead; then a
-/// service is controlled once the reports heard since then cover it as the freeze rule asks: of its
-/// members that reported before, no more than <c>FreezeStaleRatio</c> are still silent. Past
-/// <c>StaleAfter</c> since the lead the service's own stale rule sees the same silence, so it opens then.
+/// Whether this replica controls a service now: it owns the service's shard, and has not just taken it, so it
+/// does not act on a partial picture. Nothing of a shard is controlled (no integration, no publication) until
+/// <c>StartupGrace</c> has passed since this replica took it; then a service is controlled once the reports
+/// heard since then cover it as the freeze rule asks: of its members that reported before, no more than
+/// <c>FreezeStaleRatio</c> are still silent. Past <c>StaleAfter</c> since the take the service's own stale rule
+/// sees the same silence, so it opens then.
 /// </summary>
-public sealed partial class TakeoverGate(LeaderRole role, Fleet fleet, ControlSettingsSource settings, ILogger<TakeoverGate> logger)
+public sealed partial class TakeoverGate(ShardMap map, Fleet fleet, ControlSettingsSource settings, ILogger<TakeoverGate> logger) : IShardWork
 {
-    private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _held = new(StringComparer.Ordinal);
-    private DateTimeOffset _lead;
+    private readonly ConcurrentDictionary<int, DateTimeOffset> _leads = new();
+    // The take a service was opened (or held) under: a new take of its shard judges it afresh.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _held = new(StringComparer.Ordinal);
 
-    /// <summary>Whether the leader is past its grace at <paramref name="now"/>; false while following.</summary>
-    public bool PastGrace(DateTimeOffset now)
+    /// <summary>Whether this replica owns any shard (else no service is controlled).</summary>
+    public bool Leading => !_leads.IsEmpty;
+
+    public void Start(OwnedShard shard)
     {
-        if (role.LeadingSince is not { } since)
+        ArgumentNullException.ThrowIfNull(shard);
+        _leads[shard.Shard] = shard.Since;
+    }
+
+    public void Stop(int shard)
+    {
+        _leads.TryRemove(shard, out _);
+        foreach (var service in _open.Keys.Concat(_held.Keys).Where(s => map.Of(s) == shard).ToList())
+        {
+            _open.TryRemove(service, out _);
+            _held.TryRemove(service, out _);
+        }
+    }
+
+    /// <summary>Whether the service may be controlled at <paramref name="now"/>.</summary>
+    public bool Controls(string service, DateTimeOffset now)
+    {
+        if (!_leads.TryGetValue(map.Of(service), out var lead) || now - lead < settings.Current.StartupGrace)
         {
             return false;
         }
 
-        if (since != _lead)
-        {
-            // A new lead: every service is judged afresh. Only the loop's thread gets here.
-            _lead = since;
-            _open.Clear();
-            _held.Clear();
-        }
-
-        return now - since >= settings.Current.StartupGrace;
-    }
-
-    /// <summary>Whether a service may be controlled now; call only after <see cref="PastGrace"/> was true in this tick.</summary>
-    public bool Opens(string service, DateTimeOffset now)
-    {
-        if (_open.ContainsKey(service))
+        if (_open.TryGetValue(service, out var opened) && opened == lead)
         {
             return true;
         }
@@ -46,7 +53,7 @@ public sealed partial class TakeoverGate(LeaderRole role, Fleet fleet, ControlSe
         var options = settings.Current.For(service);
         var silent = 0;
         var members = 0;
-        if (now - _lead < options.StaleAfter && fleet.Capture(service) is { } state)
+        if (now - lead < options.StaleAfter && fleet.Capture(service) is { } state)
         {
             foreach (var e in state.Endpoints)
             {
@@ -56,24 +63,25 @@ public sealed partial class TakeoverGate(LeaderRole role, Fleet fleet, ControlSe
                 }
 
                 members++;
-                silent += e.Reported && e.LastReportAt < _lead ? 1 : 0;
+                silent += e.Reported && e.LastReportAt < lead ? 1 : 0;
             }
         }
 
         if (silent > options.FreezeStaleRatio * members)
         {
-            if (_held.TryAdd(service, 0))
+            if (!_held.TryGetValue(service, out var held) || held != lead)
             {
+                _held[service] = lead;
                 LogHeld(service, silent, members);
             }
 
             return false;
         }
 
-        _open.TryAdd(service, 0);
+        _open[service] = lead;
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "New leader holds {Service}: {Silent} of its {Members} members have not reported since it took the lead")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "New owner holds {Service}: {Silent} of its {Members} members have not reported since it took the shard")]
     private partial void LogHeld(string service, int silent, int members);
 }

@@ -10,23 +10,24 @@ namespace Robinhood.Controller.Control;
 /// (<see cref="Record"/>); the gauges are set when Prometheus scrapes, from the latest tick of each
 /// service and the terms of its last control step. A tick at 10,000 endpoints would otherwise set over 100,000 values every second for a
 /// scrape that reads them every 15–30 s. Series of endpoints and services that are gone are removed
-/// at the same time, and all of them when this replica no longer leads (a follower does not tick).
+/// at the same time, and a shard's when this replica no longer owns it (its new owner exports them).
 /// </summary>
-public sealed class TickMetrics : IDisposable
+public sealed class TickMetrics : IShardWork, IDisposable
 {
     private static readonly EndpointPhase[] Phases = Enum.GetValues<EndpointPhase>();
     private static readonly string[] States = [.. Phases.Select(p => p.ToString().ToUpperInvariant())];
     private static readonly string[] Terms = ["error", "proportional", "integral", "derivative", "feed_forward"];
     private readonly ConcurrentDictionary<string, ServiceTick> _latest = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ServiceSeries> _series = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, byte> _owned = new();
     private readonly Fleet _fleet;
-    private readonly LeaderRole _role;
+    private readonly ShardMap _map;
     private bool _disposed;
 
-    public TickMetrics(Fleet fleet, LeaderRole role)
+    public TickMetrics(Fleet fleet, ShardMap map)
     {
         _fleet = fleet;
-        _role = role;
+        _map = map;
         // The registry offers no way to unregister; a disposed instance's callback does nothing.
         Metrics.DefaultRegistry.AddBeforeCollectCallback(Export);
     }
@@ -37,6 +38,14 @@ public sealed class TickMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(tick);
         _latest[tick.Weights.Service] = tick;
     }
+
+    public void Start(OwnedShard shard)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        _owned[shard.Shard] = 0;
+    }
+
+    public void Stop(int shard) => _owned.TryRemove(shard, out _);
 
     /// <summary>Sets every gauge from the latest ticks; called by the registry before each collection.</summary>
     public void Export()
@@ -49,13 +58,14 @@ public sealed class TickMetrics : IDisposable
                 return;
             }
 
-            if (!_role.IsLeader)
-            {
-                _latest.Clear();
-            }
-
             foreach (var (service, tick) in _latest)
             {
+                if (!_owned.ContainsKey(_map.Of(service)))
+                {
+                    _latest.TryRemove(service, out _);
+                    continue;
+                }
+
                 if (!_series.TryGetValue(service, out var series))
                 {
                     _series[service] = series = new ServiceSeries(service);

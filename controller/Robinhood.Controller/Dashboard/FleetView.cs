@@ -8,7 +8,7 @@ using Robinhood.V1;
 
 namespace Robinhood.Controller.Dashboard;
 
-/// <summary>What the dashboard shows: every service's latest tick (on a follower, the leader's latest snapshot) and its recent max/avg utilization.</summary>
+/// <summary>What the dashboard shows: every service's latest tick (for a service another replica controls, its latest snapshot) and its recent max/avg utilization.</summary>
 public sealed class FleetView
 {
     /// <summary>Points of history kept per service (10 minutes at the default 1 s tick).</summary>
@@ -21,16 +21,16 @@ public sealed class FleetView
     {
     }
 
-    /// <summary>The controller's view: while this replica does not lead, it shows the snapshots its cache takes in from Redis.</summary>
-    public FleetView(SnapshotCache cache, LeaderRole role)
+    /// <summary>The controller's view: a service this replica does not control shows the snapshots its cache takes in from Redis.</summary>
+    public FleetView(SnapshotCache cache, Ownership ownership)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        ArgumentNullException.ThrowIfNull(role);
+        ArgumentNullException.ThrowIfNull(ownership);
         cache.Published += snapshots =>
         {
-            if (!role.IsLeader)
+            foreach (var snapshot in snapshots)
             {
-                foreach (var snapshot in snapshots)
+                if (!ownership.Owns(snapshot.Service))
                 {
                     Record(snapshot);
                 }
@@ -45,7 +45,7 @@ public sealed class FleetView
     }
 
     /// <summary>
-    /// On a replica that does not lead: the leader's snapshot as it arrives, so every replica shows every
+    /// For a service another replica controls: its snapshot as it arrives, so every replica shows every
     /// service. A history point per new snapshot, at its computed_at (none without one); a snapshot no newer
     /// than the last is ignored, as the feed hands the same snapshot again at every resync.
     /// </summary>

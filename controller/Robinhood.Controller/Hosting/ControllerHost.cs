@@ -47,9 +47,9 @@ public static class ControllerHost
         builder.Services.AddSingleton<Fleet>();
         builder.Services.AddSingleton<SnapshotCache>();
         builder.Services.AddSingleton<SnapshotPublisher>();
-        builder.Services.AddSingleton<TickMetrics>();
+        builder.Services.AddShardWork<TickMetrics>();
         builder.Services.AddSingleton<FleetView>();
-        builder.Services.AddSingleton<TakeoverGate>();
+        builder.Services.AddShardWork<TakeoverGate>();
         builder.Services.AddSingleton<ControlLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ControlLoop>());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));

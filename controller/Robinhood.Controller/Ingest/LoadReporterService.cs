@@ -12,7 +12,7 @@ namespace Robinhood.Controller.Ingest;
 /// <summary>
 /// <c>LoadReporter.Report</c>: validates every report, checks that its sender may report the endpoint into
 /// the service (the grant, and with Kubernetes membership the service's EndpointSlices) before it is
-/// handed to the <see cref="Fleet"/> or forwarded to the leader, and answers each with exactly one ack. A refused report changes nothing and the stream stays open.
+/// handed to the <see cref="Fleet"/> or forwarded to the owner of the service's shard, and answers each with exactly one ack. A refused report changes nothing and the stream stays open.
 /// Bound by <see cref="LoadReporterMethods"/>.
 /// </summary>
 public sealed partial class LoadReporterService(
@@ -20,7 +20,7 @@ public sealed partial class LoadReporterService(
     ControlSettingsSource settings,
     AgentAuthenticator authenticator,
     ServiceMembers members,
-    LeaderRole role,
+    Ownership ownership,
     ReportForwarder forwarder,
     ILogger<LoadReporterService> logger)
 {
@@ -51,9 +51,9 @@ public sealed partial class LoadReporterService(
                     ? Refusal.Of(RefusalReason.Sequence, "sequence", $"must be above the last accepted on this stream ({last}) (got {report.Sequence})")
                     : session.Grant.Check(report.Service, endpoint!) ?? members.Check(report.Service, endpoint!.Value);
 
-                if (refusal is null && role.Elected && !role.IsLeader)
+                if (refusal is null && ownership.Elected && !ownership.Owns(report.Service))
                 {
-                    // A follower: the leader decides; its ack answers the agent.
+                    // Another replica controls the service: its owner decides, and its ack answers the agent.
                     var forwarded = report.Clone();
                     forwarded.Endpoint = endpoint!.Value;
                     refusal = await forwarder.ForwardAsync(forwarded, context.CancellationToken).ConfigureAwait(false);

@@ -7,14 +7,14 @@ using Robinhood.V1;
 namespace Robinhood.Controller.Leadership;
 
 /// <summary>
-/// Becoming leader: take the next Redis epoch (fencing off the previous leader), restore every
-/// service's controller state and publish its stored snapshot at once, then start controlling.
-/// Weights continue from where the previous leader left them; versions keep rising. A replica
-/// whose restore fails or times out stays a follower and retries: leading from an empty picture
-/// would publish weights computed from nothing and overwrite the stored state with them.
+/// Taking shards: take the next Redis epoch (fencing off their previous owner), restore the controller state
+/// of every service in them and publish its stored snapshot at once, then hand them to <see cref="Ownership"/>,
+/// which starts controlling. Weights continue from where the previous owner left them; versions keep rising.
+/// A replica whose restore fails or times out does not own them and retries: controlling from an empty
+/// picture would publish weights computed from nothing and overwrite the stored state with them.
 /// </summary>
 public sealed partial class LeaderTakeover(
-    LeaderRole role,
+    Ownership ownership,
     Fleet fleet,
     SnapshotCache cache,
     SnapshotPublisher publisher,
@@ -26,11 +26,11 @@ public sealed partial class LeaderTakeover(
     ILogger<LeaderTakeover> logger)
 {
     /// <summary>
-    /// Restores and promotes, retrying with backoff until a restore succeeds, <paramref name="stillLeading"/>
+    /// Restores and takes the shards, retrying with backoff until a restore succeeds, <paramref name="stillLeading"/>
     /// turns false (the lease was lost meanwhile) or <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     /// <param name="afterFailure">An attempt already failed (the first wait is then a backoff).</param>
-    public async Task TakeOverAsync(CancellationToken cancellationToken, Func<bool>? stillLeading = null, bool afterFailure = false)
+    public async Task TakeOverAsync(IReadOnlyCollection<int> shards, CancellationToken cancellationToken, Func<bool>? stillLeading = null, bool afterFailure = false)
     {
         var backoff = new Backoff(TimeSpan.FromSeconds(1), options.Value.MaxRestoreBackoff, random);
         while (!cancellationToken.IsCancellationRequested && (stillLeading?.Invoke() ?? true))
@@ -40,7 +40,7 @@ public sealed partial class LeaderTakeover(
                 await Task.Delay(backoff.Next(), time, cancellationToken).ConfigureAwait(false);
             }
 
-            if (await TryTakeOverAsync(cancellationToken, stillLeading).ConfigureAwait(false))
+            if (await TryTakeOverAsync(shards, cancellationToken, stillLeading).ConfigureAwait(false))
             {
                 return;
             }
@@ -49,9 +49,10 @@ public sealed partial class LeaderTakeover(
         }
     }
 
-    /// <summary>One attempt; false (still a follower, the reason logged) when the restore failed or timed out.</summary>
-    public async Task<bool> TryTakeOverAsync(CancellationToken cancellationToken, Func<bool>? stillLeading = null)
+    /// <summary>One attempt; false (the shards not owned, the reason logged) when the restore failed or timed out.</summary>
+    public async Task<bool> TryTakeOverAsync(IReadOnlyCollection<int> shards, CancellationToken cancellationToken, Func<bool>? stillLeading = null)
     {
+        ArgumentNullException.ThrowIfNull(shards);
         long epoch = 0;
         if (redis.Enabled)
         {
@@ -59,7 +60,7 @@ public sealed partial class LeaderTakeover(
             {
                 var timeout = options.Value.RestoreTimeout;
                 epoch = await store.AcquireEpochAsync().WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
-                var stored = await store.LoadAsync().WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+                var stored = await store.LoadAsync(s => shards.Contains(ownership.Map.Of(s))).WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
                 var restored = 0;
                 var resumed = new List<WeightSnapshot>();
                 foreach (var service in stored)
@@ -80,7 +81,7 @@ public sealed partial class LeaderTakeover(
 
                 cache.Set(resumed);
 
-                LogRestored(restored, epoch);
+                LogRestored(restored, shards.Count, epoch);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -92,15 +93,18 @@ public sealed partial class LeaderTakeover(
 
         if (stillLeading?.Invoke() ?? true)
         {
-            role.Promote(epoch);
+            foreach (var shard in shards)
+            {
+                ownership.Acquire(shard, epoch);
+            }
         }
 
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Services} services from Redis as leader of epoch {Epoch}")]
-    private partial void LogRestored(int services, long epoch);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Services} services of {Shards} shards from Redis under epoch {Epoch}")]
+    private partial void LogRestored(int services, int shards, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Not taking the lead: restoring state from Redis failed ({Reason}); staying a follower and retrying")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not taking shards: restoring state from Redis failed ({Reason}); retrying")]
     private partial void LogRestoreFailed(string reason);
 }

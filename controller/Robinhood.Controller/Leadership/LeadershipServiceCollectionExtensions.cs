@@ -3,8 +3,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Robinhood.Controller.Leadership;
 
 /// <summary>
-/// Registers who leads: a Lease election when <c>Robinhood:Kubernetes:Enabled</c>, otherwise this
-/// process leads from start (after restoring from Redis).
+/// Registers who owns which shards: a Lease election when <c>Robinhood:Kubernetes:Enabled</c>, otherwise this
+/// process owns every shard from start (after restoring from Redis).
 /// </summary>
 public static class LeadershipServiceCollectionExtensions
 {
@@ -12,7 +12,8 @@ public static class LeadershipServiceCollectionExtensions
     {
         services.AddOptions<LeadershipOptions>().BindConfiguration(LeadershipOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(Random.Shared);
-        services.AddSingleton<LeaderRole>();
+        services.AddSingleton(new ShardMap(1));
+        services.AddSingleton<Ownership>();
         services.AddSingleton<LeaderTakeover>();
         services.AddSingleton<ReportForwarder>();
         if (elected)
@@ -24,6 +25,15 @@ public static class LeadershipServiceCollectionExtensions
             services.AddHostedService<StandaloneLeadership>();
         }
 
+        return services;
+    }
+
+    /// <summary>Registers <typeparamref name="T"/> (once, a singleton) as work that runs only for the shards this replica owns.</summary>
+    public static IServiceCollection AddShardWork<T>(this IServiceCollection services)
+        where T : class, IShardWork
+    {
+        services.TryAddSingleton<T>();
+        services.AddSingleton<IShardWork>(sp => sp.GetRequiredService<T>());
         return services;
     }
 }

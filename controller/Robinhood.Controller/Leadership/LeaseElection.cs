@@ -8,15 +8,15 @@ namespace Robinhood.Controller.Leadership;
 
 /// <summary>
 /// Runs the election on the Lease <c>Robinhood:Leadership:LeaseName</c> through KubernetesClient's
-/// <see cref="LeaderElector"/>. Winning: take over (restore from Redis, next epoch), then lead.
-/// Losing the lease: stop ticking at once.
+/// <see cref="LeaderElector"/>. Winning: take every shard over (restore from Redis, next epoch).
+/// Losing the lease: release them at once.
 /// </summary>
 public sealed partial class LeaseElection(
     IKubernetes client,
     IOptions<KubernetesOptions> kubernetes,
     IOptions<LeadershipOptions> options,
     LeaderTakeover takeover,
-    LeaderRole role,
+    Ownership ownership,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<LeaseElection> logger) : BackgroundService
@@ -54,7 +54,10 @@ public sealed partial class LeaseElection(
             elector.OnStoppedLeading += () =>
             {
                 _leading = false;
-                role.Demote("the lease was lost or released");
+                foreach (var shard in ownership.Map.All)
+                {
+                    ownership.Release(shard, "the lease was lost or released");
+                }
             };
             elector.OnNewLeader += LogNewLeader;
             elector.OnError += LogElectionFailed;
@@ -78,7 +81,7 @@ public sealed partial class LeaseElection(
     {
         try
         {
-            await takeover.TakeOverAsync(stoppingToken, () => _leading).ConfigureAwait(false);
+            await takeover.TakeOverAsync([.. ownership.Map.All], stoppingToken, () => _leading).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

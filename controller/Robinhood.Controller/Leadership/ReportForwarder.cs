@@ -8,57 +8,58 @@ using Robinhood.V1;
 namespace Robinhood.Controller.Leadership;
 
 /// <summary>
-/// A follower's one Report stream to the leader, shared by every agent stream it serves (O(replicas)
-/// connections to the leader, not O(agents)). Each forwarded report gets a sequence of this stream,
-/// so agents' own sequences (checked here) never collide on it; the leader's ack answers the agent.
+/// One Report stream to each peer replica, shared by every agent stream this replica serves (O(replicas)
+/// connections between replicas, not O(agents)): a report for a service another replica controls goes to the
+/// owner of its shard. Each forwarded report gets a sequence of its stream, so agents' own sequences (checked
+/// here) never collide on it; the owner's ack answers the agent.
 /// </summary>
-public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOptions> auth, ILogger<ReportForwarder> logger) : IAsyncDisposable
+public sealed partial class ReportForwarder(Ownership ownership, IOptions<AuthOptions> auth, ILogger<ReportForwarder> logger) : IAsyncDisposable
 {
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
     private const string ServiceAccountToken = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private Link? _link;
-    private ulong _sequence;
+    private readonly ConcurrentDictionary<string, Peer> _peers = new(StringComparer.Ordinal);
 
-    /// <summary>Forwards a validated report (endpoint in canonical form); returns null when the leader accepted it, else why not.</summary>
+    /// <summary>Forwards a validated report (endpoint in canonical form); returns null when the owner accepted it, else why not.</summary>
     public async Task<Refusal?> ForwardAsync(LoadReport report, CancellationToken cancellationToken)
     {
-        if (role.LeaderAddress is not { } address || address == role.AdvertisedAddress)
+        ArgumentNullException.ThrowIfNull(report);
+        if (ownership.OwnerAddress(ownership.Map.Of(report.Service)) is not { } address || address == ownership.AdvertisedAddress)
         {
             ControllerMetrics.Forwarded.WithLabels("no_leader").Inc();
-            return Refusal.Of(RefusalReason.Unavailable, "service", "has no leader known to take this report yet (retry)");
+            return Refusal.Of(RefusalReason.Unavailable, "service", "has no owner known to take this report yet (retry)");
         }
 
+        var peer = _peers.GetOrAdd(address, _ => new Peer());
         Task<ReportAck> ack;
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await peer.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_link is not { Broken: false } link || link.Address != address)
+            if (peer.Link is not { Broken: false } link)
             {
-                if (_link is { } old)
+                if (peer.Link is { } old)
                 {
                     await old.DisposeAsync().ConfigureAwait(false);
                 }
 
-                link = _link = Link.Open(address, Token());
+                link = peer.Link = Link.Open(address, Token());
                 LogLinked(address);
             }
 
             var forwarded = report.Clone();
-            forwarded.Sequence = ++_sequence;
+            forwarded.Sequence = ++peer.Sequence;
             ack = link.Expect(forwarded.Sequence);
             await link.Call.RequestStream.WriteAsync(forwarded, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RpcException or IOException or InvalidOperationException)
         {
-            _link?.Break();
+            peer.Link?.Break();
             ControllerMetrics.Forwarded.WithLabels("failed").Inc();
-            return Refusal.Of(RefusalReason.Unavailable, "service", $"could not be forwarded to the leader (retry): {e.Message}");
+            return Refusal.Of(RefusalReason.Unavailable, "service", $"could not be forwarded to its owner (retry): {e.Message}");
         }
         finally
         {
-            _gate.Release();
+            peer.Gate.Release();
         }
 
         try
@@ -70,7 +71,7 @@ public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOption
         catch (Exception e) when (e is TimeoutException or RpcException or IOException)
         {
             ControllerMetrics.Forwarded.WithLabels("failed").Inc();
-            return Refusal.Of(RefusalReason.Unavailable, "service", "was forwarded but the leader did not answer in time (retry)");
+            return Refusal.Of(RefusalReason.Unavailable, "service", "was forwarded but its owner did not answer in time (retry)");
         }
     }
 
@@ -82,18 +83,31 @@ public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOption
 
     public async ValueTask DisposeAsync()
     {
-        if (_link is { } link)
+        foreach (var peer in _peers.Values)
         {
-            await link.DisposeAsync().ConfigureAwait(false);
-        }
+            if (peer.Link is { } link)
+            {
+                await link.DisposeAsync().ConfigureAwait(false);
+            }
 
-        _gate.Dispose();
+            peer.Gate.Dispose();
+        }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Forwarding reports to the leader at {Address}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forwarding reports to the replica at {Address}")]
     private partial void LogLinked(string address);
 
-    /// <summary>One open stream to one leader and the acks it still owes.</summary>
+    /// <summary>One peer replica: its stream (reopened when broken), the stream's sequence, and the gate writes take turns at.</summary>
+    private sealed class Peer
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public Link? Link { get; set; }
+
+        public ulong Sequence { get; set; }
+    }
+
+    /// <summary>One open stream to one peer and the acks it still owes.</summary>
     private sealed class Link : IAsyncDisposable
     {
         private readonly GrpcChannel _channel;
@@ -103,7 +117,6 @@ public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOption
 
         private Link(string address, string? token)
         {
-            Address = address;
             _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
             {
                 MaxSendMessageSize = MessageLimits.MaxRequestBytes,
@@ -113,8 +126,6 @@ public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOption
             Call = new LoadReporter.LoadReporterClient(_channel).Report(headers, cancellationToken: _closing.Token);
             _ = ReadAcksAsync();
         }
-
-        public string Address { get; }
 
         public AsyncDuplexStreamingCall<LoadReport, ReportAck> Call { get; }
 
@@ -136,7 +147,7 @@ public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOption
             {
                 if (_pending.TryRemove(sequence, out var pending))
                 {
-                    pending.TrySetException(new IOException("the stream to the leader closed"));
+                    pending.TrySetException(new IOException("the stream to the peer closed"));
                 }
             }
         }
@@ -155,7 +166,7 @@ public sealed partial class ReportForwarder(LeaderRole role, IOptions<AuthOption
             }
             catch (Exception e) when (e is RpcException or IOException or OperationCanceledException)
             {
-                // The leader went away; the next report opens a new stream.
+                // The peer went away; the next report opens a new stream.
             }
 
             Break();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Options;
@@ -9,29 +10,40 @@ namespace Robinhood.Controller.Membership;
 
 /// <summary>
 /// Membership from Kubernetes: lists and watches the EndpointSlices of each configured Service (label
-/// <c>kubernetes.io/service-name</c>) through the one <see cref="ResourceWatch"/> loop. A ready endpoint
-/// (address:port) joins its service with a safe default share until it reports; one that disappears drains.
+/// <c>kubernetes.io/service-name</c>) through the one <see cref="ResourceWatch"/> loop, on every replica (each
+/// checks reports against it). For the services of the shards this replica owns, the fleet is reconciled to it,
+/// level-based: every ready endpoint (address:port) is a member (joining with a safe default share until it
+/// reports), every endpoint membership once listed and no longer does drains. The same reconcile runs when a
+/// shard is taken, since its restored state predates the latest membership.
 /// </summary>
 public sealed class EndpointSliceMembership(
     IKubernetes client,
     IOptions<KubernetesOptions> options,
     ServiceMembers members,
     Fleet fleet,
-    LeaderRole role,
-    ResourceWatch watch) : BackgroundService
+    ShardMap map,
+    ResourceWatch watch) : BackgroundService, IShardWork
 {
     private const string ServiceLabel = "kubernetes.io/service-name";
+    private readonly ConcurrentDictionary<int, byte> _owned = new();
+
+    public void Start(OwnedShard shard)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        _owned[shard.Shard] = 0;
+        foreach (var (service, _) in members.All())
+        {
+            if (map.Of(service) == shard.Shard)
+            {
+                Reconcile(service);
+            }
+        }
+    }
+
+    public void Stop(int shard) => _owned.TryRemove(shard, out _);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // A new leader's restored state predates the latest membership: apply it again.
-        role.Changed += leading =>
-        {
-            if (leading)
-            {
-                ReapplyAll();
-            }
-        };
         var o = options.Value;
         return Task.WhenAll(o.Services.Distinct(StringComparer.Ordinal).Select(entry =>
             KubernetesService.TryParse(entry, o.Namespace, out var service)
@@ -54,43 +66,34 @@ public sealed class EndpointSliceMembership(
             (resourceVersion, onError, ct) => client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(
                 ns, allowWatchBookmarks: true, labelSelector: selector, resourceVersion: resourceVersion, onError: onError, cancellationToken: ct),
             MembersOf,
-            slices => Reconcile(service, slices),
+            slices =>
+            {
+                members.Replace(service, slices.SelectMany(m => m).ToHashSet());
+                Reconcile(service);
+            },
             ControllerMetrics.MembershipEvents), stoppingToken);
     }
 
-    private void Reconcile(string service, IReadOnlyCollection<IReadOnlyList<Member>> slices)
+    /// <summary>Makes a controlled service's endpoints what membership lists (a no-op for a service another replica controls).</summary>
+    private void Reconcile(string service)
     {
-        var now = slices.SelectMany(m => m).ToHashSet();
-        var before = members.Replace(service, now);
+        if (!_owned.ContainsKey(map.Of(service)))
+        {
+            return;
+        }
 
-        foreach (var m in now.Except(before))
+        var current = members.Of(service);
+        var present = current.Select(m => m.Endpoint).ToHashSet(StringComparer.Ordinal);
+        foreach (var m in current)
         {
             fleet.Join(service, m.Endpoint, m.Zone);
         }
 
-        var present = now.Select(m => m.Endpoint).ToHashSet(StringComparer.Ordinal);
-        foreach (var m in before.Where(m => !present.Contains(m.Endpoint)))
+        foreach (var e in fleet.Capture(service)?.Endpoints ?? [])
         {
-            fleet.Leave(service, m.Endpoint);
-        }
-    }
-
-    private void ReapplyAll()
-    {
-        foreach (var (service, current) in members.All())
-        {
-            var present = current.Select(m => m.Endpoint).ToHashSet(StringComparer.Ordinal);
-            foreach (var m in current)
+            if (!e.Left && !e.SelfRegistered && !present.Contains(e.Endpoint))
             {
-                fleet.Join(service, m.Endpoint, m.Zone);
-            }
-
-            foreach (var e in fleet.Capture(service)?.Endpoints ?? [])
-            {
-                if (!e.Left && !e.SelfRegistered && !present.Contains(e.Endpoint))
-                {
-                    fleet.Leave(service, e.Endpoint);
-                }
+                fleet.Leave(service, e.Endpoint);
             }
         }
     }
@@ -122,5 +125,4 @@ public sealed class EndpointSliceMembership(
 
         return members;
     }
-
 }

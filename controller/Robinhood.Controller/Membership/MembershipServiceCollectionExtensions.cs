@@ -1,5 +1,6 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Robinhood.Controller.Leadership;
 
 namespace Robinhood.Controller.Membership;
 
@@ -15,7 +16,8 @@ public static class MembershipServiceCollectionExtensions
         services.AddSingleton<ResourceWatch>();
         if (enabled)
         {
-            services.AddHostedService<EndpointSliceMembership>();
+            services.AddShardWork<EndpointSliceMembership>();
+            services.AddHostedService(sp => sp.GetRequiredService<EndpointSliceMembership>());
         }
 
         return services;

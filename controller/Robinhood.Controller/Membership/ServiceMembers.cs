@@ -43,7 +43,7 @@ public sealed class ServiceMembers(bool enabled)
         }
     }
 
-    /// <summary>Every service's members, copied (a new leader applies them again).</summary>
+    /// <summary>Every service's members, copied (a replica taking a shard reconciles its services to them).</summary>
     public IReadOnlyList<(string Service, IReadOnlyCollection<Member> Members)> All()
     {
         lock (_members)
@@ -52,16 +52,23 @@ public sealed class ServiceMembers(bool enabled)
         }
     }
 
-    /// <summary>Sets a service's members; returns the ones it had before.</summary>
-    public IReadOnlySet<Member> Replace(string service, HashSet<Member> members)
+    /// <summary>A service's members as last seen in discovery, copied.</summary>
+    public IReadOnlyCollection<Member> Of(string service)
+    {
+        lock (_members)
+        {
+            return _members.TryGetValue(service, out var present) ? [.. present] : [];
+        }
+    }
+
+    /// <summary>Sets a service's members.</summary>
+    public void Replace(string service, HashSet<Member> members)
     {
         ArgumentNullException.ThrowIfNull(members);
         lock (_members)
         {
-            var before = _members.GetValueOrDefault(service) ?? [];
             _members[service] = members;
             _endpoints[service] = members.Select(m => m.Endpoint).ToHashSet(StringComparer.Ordinal);
-            return before;
         }
     }
 }

@@ -6,16 +6,16 @@ using Robinhood.V1;
 namespace Robinhood.Controller.Persistence;
 
 /// <summary>
-/// Feeds the leader's snapshots from Redis into this replica's <see cref="SnapshotCache"/> (the leader's
-/// own cache is fed by its ticks): pub/sub
-/// as they are written, plus a full read every <c>Robinhood:Redis:ResyncInterval</c> and whenever the
-/// connection comes back (a missed message heals there). Also learns the leader's address.
+/// Feeds the snapshots of services this replica does not control from Redis into its <see cref="SnapshotCache"/>
+/// (the services it controls are fed by its ticks), so any replica serves Watch and xDS for every service:
+/// pub/sub as they are written, plus a full read every <c>Robinhood:Redis:ResyncInterval</c> and whenever the
+/// connection comes back (a missed message heals there).
 /// </summary>
 public sealed class SnapshotFeed(
     SnapshotCache cache,
     StateStore store,
     RedisConnection redis,
-    LeaderRole role,
+    Ownership ownership,
     IOptions<RedisOptions> options,
     TimeProvider time) : BackgroundService
 {
@@ -41,15 +41,15 @@ public sealed class SnapshotFeed(
                         var connection = await redis.GetAsync().ConfigureAwait(false);
                         await connection.GetSubscriber().SubscribeAsync(store.SnapshotChannel, (_, message) =>
                         {
-                            if (!role.IsLeader && message.HasValue)
+                            if (message.HasValue && StateStore.ParseSnapshot(message) is var snapshot && !ownership.Owns(snapshot.Service))
                             {
-                                cache.Set([StateStore.ParseSnapshot(message)]);
+                                cache.Set([snapshot]);
                             }
                         }).ConfigureAwait(false);
                         subscribed = true;
                     }
 
-                    if (!role.IsLeader)
+                    if (ownership.Owned.Count < ownership.Map.Count)
                     {
                         await ResyncAsync().ConfigureAwait(false);
                     }
@@ -88,10 +88,13 @@ public sealed class SnapshotFeed(
 
     private async Task ResyncAsync()
     {
-        var stored = await store.LoadAsync(withState: false).ConfigureAwait(false);
+        var stored = await store.LoadAsync(s => !ownership.Owns(s), withState: false).ConfigureAwait(false);
         cache.Set([.. stored.Select(s => s.Snapshot).OfType<WeightSnapshot>()]);
 
-        role.LeaderAddress = await store.LeaderAddressAsync().ConfigureAwait(false);
+        if (!ownership.Owned.ContainsKey(0))
+        {
+            ownership.SeeOwner(0, await store.LeaderAddressAsync().ConfigureAwait(false));
+        }
     }
 
     private void RequestResync()

@@ -90,8 +90,8 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
         return result == 0;
     }
 
-    /// <summary>Everything stored, for a leader taking over or a replica resyncing.</summary>
-    public async Task<IReadOnlyList<StoredService>> LoadAsync(bool withState = true)
+    /// <summary>What is stored of the services <paramref name="which"/> picks (all when null), for a replica taking shards or resyncing.</summary>
+    public async Task<IReadOnlyList<StoredService>> LoadAsync(Func<string, bool>? which = null, bool withState = true)
     {
         var db = await Database().ConfigureAwait(false);
         var names = await db.SetMembersAsync(_prefix + "services").ConfigureAwait(false);
@@ -99,6 +99,11 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
         foreach (var name in names)
         {
             var service = name.ToString();
+            if (which is not null && !which(service))
+            {
+                continue;
+            }
+
             var snapshot = await db.StringGetAsync(SnapshotKey(service)).ConfigureAwait(false);
             var state = withState ? await db.StringGetAsync(StateKey(service)).ConfigureAwait(false) : RedisValue.Null;
             loaded.Add(new StoredService(

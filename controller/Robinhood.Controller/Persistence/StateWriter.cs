@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
@@ -5,8 +6,9 @@ using Robinhood.Controller.Publish;
 namespace Robinhood.Controller.Persistence;
 
 /// <summary>
-/// After each tick, writes every service's snapshot and state to Redis as the leader, off the loop's
-/// thread: a slow or unreachable Redis makes it skip ticks (the latest state wins), never delays one.
+/// After each tick, writes the snapshot and state of every service in the shards this replica owns to Redis,
+/// each under its shard's epoch, off the loop's thread: a slow or unreachable Redis makes it skip ticks (the
+/// latest state wins), never delays one. A write Redis fences off (a higher epoch) gives the shard up.
 /// </summary>
 public sealed partial class StateWriter(
     ControlLoop loop,
@@ -14,11 +16,20 @@ public sealed partial class StateWriter(
     SnapshotCache cache,
     StateStore store,
     RedisConnection redis,
-    LeaderRole role,
-    ILogger<StateWriter> logger) : BackgroundService
+    Ownership ownership,
+    ILogger<StateWriter> logger) : BackgroundService, IShardWork
 {
+    private readonly ConcurrentDictionary<int, OwnedShard> _shards = new();
     private readonly Dictionary<string, ulong> _announced = new(StringComparer.Ordinal);
     private bool _failing;
+
+    public void Start(OwnedShard shard)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        _shards[shard.Shard] = shard;
+    }
+
+    public void Stop(int shard) => _shards.TryRemove(shard, out _);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,7 +52,7 @@ public sealed partial class StateWriter(
                 }
 
                 written = loop.Ticks;
-                if (role.IsLeader)
+                if (!_shards.IsEmpty)
                 {
                     await WriteAsync().ConfigureAwait(false);
                 }
@@ -53,45 +64,64 @@ public sealed partial class StateWriter(
         }
     }
 
-    /// <summary>One write of the whole fleet; returns whether Redis took it.</summary>
+    /// <summary>One write of every owned shard; returns whether Redis took all of them.</summary>
     internal async Task<bool> WriteAsync()
     {
         try
         {
-            var records = new List<ServiceRecord>();
+            var records = new Dictionary<OwnedShard, List<ServiceRecord>>();
             foreach (var service in fleet.Services)
             {
-                if (fleet.Capture(service) is not { } state)
+                if (!_shards.TryGetValue(ownership.Map.Of(service), out var shard) || fleet.Capture(service) is not { } state)
                 {
                     continue;
                 }
 
                 var snapshot = cache.Get(service);
                 var announce = snapshot.Version > _announced.GetValueOrDefault(service);
-                records.Add(new ServiceRecord(service, snapshot, state, announce));
+                if (!records.TryGetValue(shard, out var list))
+                {
+                    records[shard] = list = [];
+                }
+
+                list.Add(new ServiceRecord(service, snapshot, state, announce));
             }
 
-            if (!await store.WriteAsync(role.Epoch, role.AdvertisedAddress, records).ConfigureAwait(false))
+            var all = true;
+            var count = 0;
+            foreach (var (shard, list) in records)
             {
-                ControllerMetrics.RedisWrites.WithLabels("fenced").Inc();
-                role.Demote($"Redis holds a leader epoch above ours ({role.Epoch}); another replica leads");
-                return false;
+                if (!await store.WriteAsync(shard.Epoch, ownership.AdvertisedAddress, list).ConfigureAwait(false))
+                {
+                    ControllerMetrics.RedisWrites.WithLabels("fenced").Inc();
+                    ownership.Release(shard.Shard, $"Redis holds an epoch above ours ({shard.Epoch}); another replica owns the shard");
+                    all = false;
+                    continue;
+                }
+
+                foreach (var r in list)
+                {
+                    _announced[r.Service] = r.Snapshot?.Version ?? 0;
+                }
+
+                count += list.Count;
+                ControllerMetrics.RedisWrites.WithLabels("written").Inc();
             }
 
-            foreach (var r in records)
+            // Services this replica no longer controls are announced again by whoever takes them.
+            foreach (var service in _announced.Keys.Where(s => !_shards.ContainsKey(ownership.Map.Of(s))).ToList())
             {
-                _announced[r.Service] = r.Snapshot?.Version ?? 0;
+                _announced.Remove(service);
             }
 
-            ControllerMetrics.RedisWrites.WithLabels("written").Inc();
             redis.OperationSucceeded();
             if (_failing)
             {
                 _failing = false;
-                LogResynced(records.Count);
+                LogResynced(count);
             }
 
-            return true;
+            return all;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

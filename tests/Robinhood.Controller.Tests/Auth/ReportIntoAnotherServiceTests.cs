@@ -165,11 +165,11 @@ public sealed class ReportIntoAnotherServiceTests
             ];
 
             var leader = await RunningController.StartAsync(null, Args("replica-a"));
-            var leaderRole = leader.App.Services.GetRequiredService<LeaderRole>();
-            await Eventually.TrueAsync(() => leaderRole.IsLeader, TimeSpan.FromSeconds(15));
+            var leaderRole = leader.App.Services.GetRequiredService<Ownership>();
+            await Eventually.TrueAsync(() => leaderRole.Owned.ContainsKey(0), TimeSpan.FromSeconds(15));
             var follower = await RunningController.StartAsync(null, Args("replica-b"));
-            var role = follower.App.Services.GetRequiredService<LeaderRole>();
-            await Eventually.TrueAsync(() => role.LeaderAddress == leader.GrpcAddress && !role.IsLeader, TimeSpan.FromSeconds(15));
+            var role = follower.App.Services.GetRequiredService<Ownership>();
+            await Eventually.TrueAsync(() => role.OwnerAddress(0) == leader.GrpcAddress && !role.Owned.ContainsKey(0), TimeSpan.FromSeconds(15));
             // The follower checks membership itself before it forwards: wait until it has seen the slices.
             await Eventually.TrueAsync(() => follower.App.Services.GetRequiredService<ServiceMembers>().Endpoints("payments").Count > 0, TimeSpan.FromSeconds(15));
             return new ReplicaPair(leader, follower);

@@ -28,10 +28,10 @@ public sealed class FollowerDashboardWithRedisTests
         // The follower starts first and is demoted, so the leader starting after it holds the newest epoch.
         var followerTime = new FakeTimeProvider();
         await using var follower = await RedisStateTests.StartAsync(redis, followerTime);
-        follower.App.Services.GetRequiredService<LeaderRole>().Demote("test: the other replica leads");
+        follower.App.Services.GetRequiredService<Ownership>().Release(0, "test: the other replica leads");
         var leaderTime = new FakeTimeProvider(followerTime.GetUtcNow());
         await using var leader = await RedisStateTests.StartAsync(redis, leaderTime);
-        Assert.True(leader.App.Services.GetRequiredService<LeaderRole>().IsLeader);
+        Assert.True(leader.App.Services.GetRequiredService<Ownership>().Owned.ContainsKey(0));
         Assert.Empty(await ServicesAsync(follower));
 
         var fleet = new ModelledService(Service, 6, seed: 7);

@@ -29,12 +29,12 @@ public sealed class LeaderFailoverAgainstInProcessKubernetesApiTests(ITestOutput
             [.. fleet.Endpoints.Select(e => (e[..e.LastIndexOf(':')], "zone-a"))]));
 
         var a = await StartReplicaAsync(api, redis, "replica-a");
-        var roleA = a.App.Services.GetRequiredService<LeaderRole>();
-        await Eventually(() => roleA.IsLeader, TimeSpan.FromSeconds(15));
+        var roleA = a.App.Services.GetRequiredService<Ownership>();
+        await Eventually(() => roleA.Owned.ContainsKey(0), TimeSpan.FromSeconds(15));
         await using var b = await StartReplicaAsync(api, redis, "replica-b");
-        var roleB = b.App.Services.GetRequiredService<LeaderRole>();
-        await Eventually(() => roleB.LeaderAddress == a.GrpcAddress, TimeSpan.FromSeconds(15));
-        Assert.False(roleB.IsLeader);
+        var roleB = b.App.Services.GetRequiredService<Ownership>();
+        await Eventually(() => roleB.OwnerAddress(0) == a.GrpcAddress, TimeSpan.FromSeconds(15));
+        Assert.False(roleB.Owned.ContainsKey(0));
         Assert.Equal("replica-a", api.Lease(Namespace, "robinhood-controller")?.Spec.HolderIdentity);
 
         // Agents talk to the follower only: it forwards their reports to the leader and serves Watch from Redis.
@@ -48,7 +48,7 @@ public sealed class LeaderFailoverAgainstInProcessKubernetesApiTests(ITestOutput
         var stopped = Stopwatch.StartNew();
         // Stopping drains the old leader's open streams for a while; leadership must not wait for that.
         var stopping = a.DisposeAsync().AsTask();
-        await Eventually(() => roleB.IsLeader, TimeSpan.FromSeconds(15));
+        await Eventually(() => roleB.Owned.ContainsKey(0), TimeSpan.FromSeconds(15));
         var takeover = stopped.Elapsed;
         await stopping;
         Assert.True(takeover < TimeSpan.FromSeconds(15), $"leadership moved after {takeover}");

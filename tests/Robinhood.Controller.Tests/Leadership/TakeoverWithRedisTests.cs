@@ -35,7 +35,7 @@ public sealed class TakeoverWithRedisTests
         // The old leader controls four endpoints for a while; Redis holds its snapshot and state.
         var timeA = new FakeTimeProvider();
         var a = await StartReplicaAsync(api, redis, "replica-a", timeA);
-        await Eventually(() => a.App.Services.GetRequiredService<LeaderRole>().IsLeader);
+        await Eventually(() => a.App.Services.GetRequiredService<Ownership>().Owned.ContainsKey(0));
         WeightSnapshot stored;
         using (var stream = new ReportStream(a.Reporter))
         {
@@ -53,15 +53,15 @@ public sealed class TakeoverWithRedisTests
         // The follower has been up for a minute (its loop ticking) when the leader goes.
         var timeB = new FakeTimeProvider(timeA.GetUtcNow());
         await using var b = await StartReplicaAsync(api, redis, "replica-b", timeB, "--Robinhood:Control:StartupGrace=00:00:03");
-        var roleB = b.App.Services.GetRequiredService<LeaderRole>();
+        var roleB = b.App.Services.GetRequiredService<Ownership>();
         for (var second = 0; second < 60; second++)
         {
             await b.TickAsync(timeB, Interval);
         }
 
-        Assert.False(roleB.IsLeader);
+        Assert.False(roleB.Owned.ContainsKey(0));
         await a.DisposeAsync();
-        await Eventually(() => roleB.IsLeader);
+        await Eventually(() => roleB.Owned.ContainsKey(0));
 
         // Restored: the old leader's weights (the follower already served them from Redis), its control state as stored.
         var fleetB = b.App.Services.GetRequiredService<Fleet>();
@@ -104,7 +104,7 @@ public sealed class TakeoverWithRedisTests
 
         var time = new FakeTimeProvider();
         await using var controller = await RedisStateTests.StartAsync(redis, time);
-        var role = controller.App.Services.GetRequiredService<LeaderRole>();
+        var role = controller.App.Services.GetRequiredService<Ownership>();
         using var stream = new ReportStream(controller.Reporter);
         for (var tick = 1; tick <= 10; tick++)
         {
@@ -113,8 +113,8 @@ public sealed class TakeoverWithRedisTests
             await controller.TickAsync(time, Interval);
         }
 
-        Assert.False(role.IsLeader);
-        Assert.Null(role.LeadingSince);
+        Assert.False(role.Owned.ContainsKey(0));
+        Assert.Null(role.Owned.GetValueOrDefault(0));
         await using (var connection = await redis.ConnectAsync())
         {
             var db = connection.GetDatabase();
@@ -129,7 +129,7 @@ public sealed class TakeoverWithRedisTests
         await Eventually(async () =>
         {
             await controller.TickAsync(time, Interval);
-            return role.IsLeader;
+            return role.Owned.ContainsKey(0);
         });
         Assert.True(controller.Snapshots.Get(Service).Version > snapshot.Version);
     }
@@ -141,18 +141,18 @@ public sealed class TakeoverWithRedisTests
         await redis.KillAsync();
         var time = new FakeTimeProvider();
         await using var controller = await RedisStateTests.StartAsync(redis, time, "--Robinhood:Redis:RestoreTimeout=00:00:01");
-        var role = controller.App.Services.GetRequiredService<LeaderRole>();
+        var role = controller.App.Services.GetRequiredService<Ownership>();
         using var stream = new ReportStream(controller.Reporter);
         await ReportAsync(stream, 1, Endpoints[0], cpu: 0.5);
         await controller.TickAsync(time, Interval);
-        Assert.False(role.IsLeader);
+        Assert.False(role.Owned.ContainsKey(0));
         Assert.Equal(0UL, controller.Snapshots.Get(Service).Version);
 
         await redis.RestartAsync();
         await Eventually(async () =>
         {
             await controller.TickAsync(time, Interval);
-            return role.IsLeader;
+            return role.Owned.ContainsKey(0);
         });
     }
 

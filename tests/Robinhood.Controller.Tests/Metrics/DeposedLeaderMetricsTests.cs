@@ -32,7 +32,7 @@ public sealed class DeposedLeaderMetricsTests : IAsyncLifetime
         Assert.Equal(DemoFleetController.Endpoints, scrape.Series("robinhood_controller_endpoint_weight", service).Count);
         Assert.Single(scrape.Series("robinhood_controller_service_max_avg_utilization_ratio", service));
 
-        controller.App.Services.GetRequiredService<LeaderRole>().Demote("test: another replica leads");
+        controller.App.Services.GetRequiredService<Ownership>().Release(0, "test: another replica leads");
         // A tick already under way when the lead was lost may still record; the one after it does not.
         await controller.Loop.NextTickAsync().WaitAsync(TimeSpan.FromSeconds(10));
         scrape = await ScrapeAsync(controller);

@@ -16,7 +16,7 @@ public sealed class TickMetricsTests
     public async Task Export_EndpointGoneFromTheLatestTick_RemovesItsSeries()
     {
         await using var app = ControllerHost.Build(["--Logging:LogLevel:Default=Warning"]);
-        app.Services.GetRequiredService<LeaderRole>().Promote(1);
+        app.Services.GetRequiredService<Ownership>().Acquire(0, 1);
         var metrics = app.Services.GetRequiredService<TickMetrics>();
         var service = $"gone-{Guid.NewGuid():N}"[..13];
 

@@ -84,7 +84,7 @@ public sealed class RedisStateTests
         // A still believes it leads: its next write is refused and it steps down.
         var fenced = ControllerMetrics.RedisWrites.WithLabels("fenced").Value;
         Assert.False(await a.App.Services.GetRequiredService<StateWriter>().WriteAsync());
-        Assert.False(a.App.Services.GetRequiredService<LeaderRole>().IsLeader);
+        Assert.False(a.App.Services.GetRequiredService<Ownership>().Owned.ContainsKey(0));
         Assert.Equal(fenced + 1, ControllerMetrics.RedisWrites.WithLabels("fenced").Value);
         Assert.False(await store.WriteAsync(1, "http://deposed:7000", []));
         Assert.NotEqual("http://deposed:7000", await store.LeaderAddressAsync());
