@@ -17,7 +17,7 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
     private const string Service = "checkout";
 
     [Fact]
-    public async Task ControllerKilledAndRestarted_SameRedis_HigherVersionsRestoredWithinTwoPercent_FleetStaysUnder115()
+    public async Task ControllerKilledAndRestarted_SameRedis_HigherVersionsRestoredWithinTwoPercentOfTheLoopsOwnMotion_FleetStaysUnder115()
     {
         await using var redis = await RedisServer.StartAsync();
         var grpcPort = FreePort();
@@ -34,12 +34,19 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
         using var agents = new ModelledAgents(fleet, $"http://127.0.0.1:{grpcPort}");
 
         var first = StartController(args);
+        double baseline;
         try
         {
             // Converged: the fleet balanced by the controller's weights.
             await Eventually(() => agents.Latest is { } s && s.Endpoints.Count == 12 && fleet.Imbalance(ModelledService.Weights(s)) < 1.05, TimeSpan.FromSeconds(90),
                 () => $"{agents.Snapshots.Count} snapshots, latest {agents.Latest?.Endpoints.Count} endpoints, max/avg {(agents.Latest is { } l ? fleet.Imbalance(ModelledService.Weights(l)) : 0):F3}");
             await Eventually(() => agents.Steady(), TimeSpan.FromSeconds(60), () => $"{agents.Snapshots.Count} snapshots");
+
+            // The same window without a restart: how far the loop's own motion moves a share in five seconds.
+            var start = agents.Latest!;
+            var seenAtStart = agents.Snapshots.Count;
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            baseline = agents.Snapshots.Skip(seenAtStart).Select(s => ModelledService.MaxRelativeChange(start, s)).DefaultIfEmpty(0).Max();
         }
         finally
         {
@@ -66,13 +73,14 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
         var firstAfter = after[0];
         Assert.True(firstAfter.Version > before.Version, $"first version after restart {firstAfter.Version} must be above {before.Version}");
         // Every snapshot of the restarted controller's first seconds, not only the restored one: its grace and its
-        // wait for reports must keep it from acting on the few agents that reconnected first.
-        // The restart itself (the first snapshot the new process publishes) moves no share by 2%; the
-        // seconds after it also carry the loop's own control motion, bounded at 5% (2.15% seen once).
+        // wait for reports must keep it from acting on the few agents that reconnected first. The restart itself (the
+        // first snapshot the new process publishes) moves no share by 2%. The seconds after it also carry the loop's
+        // own motion, which the same five seconds of the first process without a restart measure in this run (about
+        // 2% seen, against 0.3-0.6% after the restart): the restart adds less than 2% to that.
         var restored = ModelledService.MaxRelativeChange(before, firstAfter);
         Assert.True(restored < 0.02, $"the first snapshot after the restart moved an endpoint's share by {restored:P2}");
         var change = after.Max(s => ModelledService.MaxRelativeChange(before, s));
-        Assert.True(change < 0.05, $"a snapshot after the restart moved an endpoint's share by {change:P2}");
+        Assert.True(change - baseline < 0.02, $"a snapshot after the restart moved an endpoint's share by {change:P2}, the same 5 s without a restart by {baseline:P2}");
         var worst = 0.0;
         foreach (var s in agents.Snapshots.Skip(seenBefore - 5))
         {
@@ -81,7 +89,7 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
             Assert.True(imbalance <= 1.15, $"max/avg {imbalance:F3} at version {s.Version}");
         }
 
-        output.WriteLine($"version {before.Version} -> {firstAfter.Version}, {after.Count} snapshots in the 5 s after, first one's share change {restored:P2}, largest {change:P2}, worst max/avg around the restart {worst:F3}");
+        output.WriteLine($"version {before.Version} -> {firstAfter.Version}, {after.Count} snapshots in the 5 s after, first one's share change {restored:P2}, largest {change:P2}, the same 5 s without a restart {baseline:P2}, worst max/avg around the restart {worst:F3}");
     }
 
     private static Process StartController(string[] args)
