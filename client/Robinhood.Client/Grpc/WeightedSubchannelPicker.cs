@@ -6,10 +6,11 @@ using Robinhood.Client.Subscription;
 namespace Robinhood.Client.Grpc;
 
 /// <summary>
-/// Picks among READY subchannels by weight; results are built once, so a pick allocates nothing. With the service's
-/// <see cref="ServiceWeights"/> it reports every call's transport outcome (for ejection) and budgets retries: an
-/// attempt a retry policy repeats (it carries <c>grpc-previous-rpc-attempts</c>) takes a retry from the budget, or is
-/// dropped when the budget is spent, and goes to an endpoint whose last call did not fail when there is one.
+/// Picks among READY subchannels by weight; without a service the results are built once, so a pick allocates nothing.
+/// With the service's <see cref="ServiceWeights"/> each pick is a <see cref="GrpcAttempt"/> on the request (its outcome
+/// reported for ejection) and retries are budgeted: an attempt a retry policy repeats (it carries
+/// <c>grpc-previous-rpc-attempts</c>) takes a retry from the budget, or is dropped when the budget is spent, and goes to
+/// an endpoint whose last call did not fail when there is one.
 /// </summary>
 internal sealed class WeightedSubchannelPicker : SubchannelPicker
 {
@@ -25,9 +26,7 @@ internal sealed class WeightedSubchannelPicker : SubchannelPicker
         var choices = new Choice[subchannels.Count];
         for (var i = 0; i < choices.Length; i++)
         {
-            var endpoint = endpoints?[i] ?? "";
-            var tracker = service is null ? null : new CallTracker(service, endpoint);
-            choices[i] = new Choice(PickResult.ForSubchannel(subchannels[i], tracker), endpoint);
+            choices[i] = new Choice(PickResult.ForSubchannel(subchannels[i]), subchannels[i], endpoints?[i] ?? "");
         }
 
         if (service is not null)
@@ -54,7 +53,7 @@ internal sealed class WeightedSubchannelPicker : SubchannelPicker
         if (context?.Request?.Headers.Contains(PreviousAttemptsHeader) != true)
         {
             _service.RecordRequest();
-            return choice.Result;
+            return Attempt(choice, context);
         }
 
         if (!_service.TryRetry())
@@ -68,31 +67,15 @@ internal sealed class WeightedSubchannelPicker : SubchannelPicker
             choice = _choices.Pick();
         }
 
-        return choice.Result;
+        return Attempt(choice, context);
     }
 
-    private sealed record Choice(PickResult Result, string Endpoint);
-
-    /// <summary>Reports a call's transport outcome; a call cancelled by its caller says nothing about the endpoint.</summary>
-    private sealed class CallTracker(ServiceWeights service, string endpoint) : ISubchannelCallTracker
+    private PickResult Attempt(Choice choice, PickContext? context)
     {
-        public void Start()
-        {
-        }
-
-        public void Complete(CompletionContext context)
-        {
-            switch (context.Error)
-            {
-                case null:
-                    service.ReportSuccess(endpoint);
-                    break;
-                case OperationCanceledException:
-                    break;
-                default:
-                    service.ReportFailure(endpoint);
-                    break;
-            }
-        }
+        var attempt = new GrpcAttempt(_service!, choice.Endpoint);
+        context?.Request?.Options.Set(GrpcAttempt.Key, attempt);
+        return PickResult.ForSubchannel(choice.Subchannel, attempt);
     }
+
+    private sealed record Choice(PickResult Result, Subchannel Subchannel, string Endpoint);
 }

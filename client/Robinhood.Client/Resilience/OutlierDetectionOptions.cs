@@ -6,7 +6,7 @@ namespace Robinhood.Client.Resilience;
 /// </summary>
 public sealed class OutlierDetectionOptions
 {
-    /// <summary>Consecutive failures (connect errors, 5xx, gRPC transport failures) that eject an endpoint; 0 turns ejection off.</summary>
+    /// <summary>Consecutive failures (connect errors, 5xx, gRPC UNAVAILABLE or transport failures) that eject an endpoint; 0 turns ejection off.</summary>
     public int Consecutive5xx { get; set; } = 5;
 
     /// <summary>The first ejection's length; the n-th ejection in a row lasts n × this, up to <see cref="MaxEjectionTime"/>.</summary>

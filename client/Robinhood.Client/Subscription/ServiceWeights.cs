@@ -31,6 +31,7 @@ public sealed class ServiceWeights
         _current = _published;
         _outliers = new OutlierDetector(service, options.OutlierDetection, time, logger, () => Published.PickableCount, Recompute);
         _budget = new RetryBudget(options.Retry, time);
+        PerTryTimeout = options.Retry.PerTryTimeout;
     }
 
     /// <summary>Raised after <see cref="Current"/> changes (new snapshot, ejection or return), in order.</summary>
@@ -38,6 +39,9 @@ public sealed class ServiceWeights
 
     /// <summary>The logical service.</summary>
     public string Service { get; }
+
+    /// <summary>Robinhood:Retry:PerTryTimeout, for the paths that pick per attempt without the options at hand.</summary>
+    internal TimeSpan? PerTryTimeout { get; }
 
     /// <summary>The table requests are picked from: the published weights with ejected endpoints at 0. Readers never lock.</summary>
     public WeightTable Current => Volatile.Read(ref _current);

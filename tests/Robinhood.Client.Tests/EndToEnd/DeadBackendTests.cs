@@ -3,6 +3,7 @@ using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Robinhood.Client.Grpc;
 using Robinhood.Client.Subscription;
 using Robinhood.Client.Tests.Support;
 using Robinhood.Tests;
@@ -61,6 +62,7 @@ public sealed class DeadBackendTests(ITestOutputHelper output)
         {
             ServiceProvider = client,
             Credentials = ChannelCredentials.Insecure,
+            HttpHandler = new RobinhoodGrpcHandler(),
             ServiceConfig = new ServiceConfig
             {
                 MethodConfigs =

@@ -9,10 +9,13 @@ namespace Robinhood.Client.Tests.Support;
 /// <summary>Real backends on loopback that answer with their own name.</summary>
 public static class Backend
 {
-    /// <summary>A gRPC (HTTP/2) backend serving Echo.Who; <paramref name="served"/> counts the calls it answers.</summary>
-    public static Task<Loopback> StartGrpcAsync(string name, int port = 0, Action? served = null) => Loopback.StartAsync(
+    /// <summary>
+    /// A gRPC (HTTP/2) backend serving Echo.Who; <paramref name="served"/> counts the calls it receives and
+    /// <paramref name="before"/>, when set, runs before each answer (to fail or delay it).
+    /// </summary>
+    public static Task<Loopback> StartGrpcAsync(string name, int port = 0, Action? served = null, Func<ServerCallContext, Task>? before = null) => Loopback.StartAsync(
         HttpProtocols.Http2,
-        services => services.AddGrpc().Services.AddSingleton(new EchoService(name, served)),
+        services => services.AddGrpc().Services.AddSingleton(new EchoService(name, served, before)),
         app => app.MapGrpcService<EchoService>(),
         port);
 
@@ -38,12 +41,17 @@ public static class Backend
             return Task.CompletedTask;
         }));
 
-    private sealed class EchoService(string name, Action? served) : Echo.EchoBase
+    private sealed class EchoService(string name, Action? served, Func<ServerCallContext, Task>? before) : Echo.EchoBase
     {
-        public override Task<WhoReply> Who(WhoRequest request, ServerCallContext context)
+        public override async Task<WhoReply> Who(WhoRequest request, ServerCallContext context)
         {
             served?.Invoke();
-            return Task.FromResult(new WhoReply { Backend = name });
+            if (before is not null)
+            {
+                await before(context);
+            }
+
+            return new WhoReply { Backend = name };
         }
     }
 }
