@@ -7,8 +7,8 @@ using Robinhood.V1;
 namespace Robinhood.Controller.Leadership;
 
 /// <summary>
-/// Taking shards: take the next Redis epoch (fencing off their previous owner), restore the controller state
-/// of every service in them and publish its stored snapshot at once, then hand them to <see cref="Ownership"/>,
+/// Taking shards: take the next Redis epoch (fencing off their previous owner), claim and restore the controller
+/// state of every service in them and publish its stored snapshot at once, then hand them to <see cref="Ownership"/>,
 /// which starts controlling. Weights continue from where the previous owner left them; versions keep rising.
 /// A replica whose restore fails or times out does not own them and retries: controlling from an empty
 /// picture would publish weights computed from nothing and overwrite the stored state with them.
@@ -60,7 +60,7 @@ public sealed partial class LeaderTakeover(
             {
                 var timeout = options.Value.RestoreTimeout;
                 epoch = await store.AcquireEpochAsync().WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
-                var stored = await store.LoadAsync(s => shards.Contains(ownership.Map.Of(s))).WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+                var stored = await store.ClaimAsync(epoch, s => shards.Contains(ownership.Map.Of(s))).WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
                 var restored = 0;
                 var resumed = new List<WeightSnapshot>();
                 foreach (var service in stored)

@@ -23,6 +23,10 @@ public sealed class RedisOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00", ErrorMessage = "Robinhood:Redis:RestoreTimeout must be between 00:00:00.100 and 00:05:00")]
     public TimeSpan RestoreTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the leader waits for one write of every service; past it the write failed and the next tick's state is written.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00", ErrorMessage = "Robinhood:Redis:WriteTimeout must be between 00:00:00.100 and 00:05:00")]
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Longest wait between restore attempts of a replica that stays a follower because its restore failed.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Robinhood:Redis:MaxRestoreBackoff must be between 00:00:01 and 00:10:00")]
     public TimeSpan MaxRestoreBackoff { get; set; } = TimeSpan.FromSeconds(30);

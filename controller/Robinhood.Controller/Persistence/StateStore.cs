@@ -9,30 +9,48 @@ using StackExchange.Redis;
 namespace Robinhood.Controller.Persistence;
 
 /// <summary>
-/// Snapshots and controller state in Redis, fenced by a leader epoch. Keys under the prefix:
-/// <c>epoch</c> (integer), <c>services</c> (set), <c>leader</c> (the leader's gRPC address),
-/// <c>snapshot:&lt;service&gt;</c> (protobuf WeightSnapshot), <c>state:&lt;service&gt;</c> (JSON
-/// ServiceControllerState); new snapshots are also published on the channel <c>snapshots</c>.
+/// Snapshots and controller state in Redis (one server or a Redis Cluster), fenced by a leader epoch.
+/// Keys under the prefix: <c>epoch</c> (integer), <c>services</c> (set), <c>leader</c> (the leader's gRPC
+/// address), and per service, hash-tagged by its name so they share one Cluster slot:
+/// <c>{&lt;service&gt;}:snapshot</c> (protobuf WeightSnapshot), <c>{&lt;service&gt;}:state</c> (JSON
+/// ServiceControllerState) and <c>{&lt;service&gt;}:epoch</c> (the epoch of the leader that last wrote or
+/// claimed it). Every script touches one slot. New snapshots are also published on the channel <c>snapshots</c>.
 /// </summary>
 public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions> options)
 {
-    // KEYS: epoch, services, leader, then (snapshot, state) per service.
-    // ARGV: epoch, channel, leader address, then (service, snapshot, state, publish) per service.
-    // Refused, returning the stored epoch, when Redis holds a higher one: a deposed leader cannot write.
+    /// <summary>Services written per batch: a write's commands in flight stay bounded at any fleet size.</summary>
+    private const int Batch = 256;
+
+    // KEYS: the epoch. ARGV: the writer's epoch. Refused, returning the stored epoch, when Redis holds a higher one.
+    private const string FenceScript = """
+        local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local epoch = tonumber(ARGV[1])
+        if stored > epoch then return stored end
+        if stored < epoch then redis.call('SET', KEYS[1], ARGV[1]) end
+        return 0
+        """;
+
+    // KEYS: the service's epoch, snapshot, state. ARGV: epoch, snapshot ('' = keep), state, channel, publish.
+    // Refused, returning the service's epoch, when a newer leader has written or claimed the service.
     private const string WriteScript = """
         local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
         local epoch = tonumber(ARGV[1])
         if stored > epoch then return stored end
         if stored < epoch then redis.call('SET', KEYS[1], ARGV[1]) end
+        if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
         redis.call('SET', KEYS[3], ARGV[3])
-        for i = 1, (#KEYS - 3) / 2 do
-          local a = 3 + (i - 1) * 4
-          redis.call('SADD', KEYS[2], ARGV[a + 1])
-          if ARGV[a + 2] ~= '' then redis.call('SET', KEYS[2 + 2 * i], ARGV[a + 2]) end
-          redis.call('SET', KEYS[3 + 2 * i], ARGV[a + 3])
-          if ARGV[a + 4] == '1' then redis.call('PUBLISH', ARGV[2], ARGV[a + 2]) end
-        end
+        if ARGV[5] == '1' then redis.call('PUBLISH', ARGV[4], ARGV[2]) end
         return 0
+        """;
+
+    // KEYS: the service's epoch, snapshot, state. ARGV: the new leader's epoch. Returns {0, snapshot, state}
+    // and from now on refuses every write of an older epoch; {stored} when a newer leader claimed it first.
+    private const string ClaimScript = """
+        local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local epoch = tonumber(ARGV[1])
+        if stored > epoch then return { stored } end
+        redis.call('SET', KEYS[1], ARGV[1])
+        return { 0, redis.call('GET', KEYS[2]) or '', redis.call('GET', KEYS[3]) or '' }
         """;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -61,66 +79,145 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
             : null;
 
     /// <summary>
-    /// Writes every service's snapshot and state in one script, as the leader of <paramref name="epoch"/>.
-    /// Returns false when Redis holds a higher epoch (nothing was written).
+    /// Writes every service's snapshot and state as the leader of <paramref name="epoch"/>: first the epoch
+    /// check, then one script per service (each in its service's slot), <see cref="Batch"/> services at a time,
+    /// then its address and the service names.
+    /// Returns false when Redis holds a higher epoch, globally or for any service: a newer leader exists.
     /// </summary>
     public async Task<bool> WriteAsync(long epoch, string leaderAddress, IReadOnlyList<ServiceRecord> services)
     {
-        var keys = new RedisKey[3 + (2 * services.Count)];
-        var args = new RedisValue[3 + (4 * services.Count)];
-        keys[0] = _prefix + "epoch";
-        keys[1] = _prefix + "services";
-        keys[2] = _prefix + "leader";
-        args[0] = epoch;
-        args[1] = _prefix + "snapshots";
-        args[2] = leaderAddress;
-        for (var i = 0; i < services.Count; i++)
+        ArgumentNullException.ThrowIfNull(services);
+        var db = await Database().ConfigureAwait(false);
+        if ((long)await db.ScriptEvaluateAsync(FenceScript, [_prefix + "epoch"], [epoch]).ConfigureAwait(false) != 0)
         {
-            var s = services[i];
-            keys[3 + (2 * i)] = SnapshotKey(s.Service);
-            keys[4 + (2 * i)] = StateKey(s.Service);
-            args[3 + (4 * i)] = s.Service;
-            args[4 + (4 * i)] = s.Snapshot is { Version: > 0 } snapshot ? snapshot.ToByteArray() : RedisValue.EmptyString;
-            args[5 + (4 * i)] = JsonSerializer.SerializeToUtf8Bytes(s.State, Json);
-            args[6 + (4 * i)] = s.Announce ? "1" : "0";
+            return false;
         }
 
-        var db = await Database().ConfigureAwait(false);
-        var result = (long)await db.ScriptEvaluateAsync(WriteScript, keys, args).ConfigureAwait(false);
-        return result == 0;
+        var names = new RedisValue[services.Count];
+        for (var i = 0; i < services.Count; i++)
+        {
+            names[i] = services[i].Service;
+        }
+
+        var written = true;
+        for (var from = 0; from < services.Count; from += Batch)
+        {
+            var count = Math.Min(Batch, services.Count - from);
+            var batch = new Task<RedisResult>[count];
+            for (var i = 0; i < count; i++)
+            {
+                var s = services[from + i];
+                batch[i] = db.ScriptEvaluateAsync(
+                    WriteScript,
+                    [EpochKey(s.Service), SnapshotKey(s.Service), StateKey(s.Service)],
+                    [
+                        epoch,
+                        s.Snapshot is { Version: > 0 } snapshot ? snapshot.ToByteArray() : RedisValue.EmptyString,
+                        JsonSerializer.SerializeToUtf8Bytes(s.State, Json),
+                        _prefix + "snapshots",
+                        s.Announce ? "1" : "0",
+                    ]);
+            }
+
+            foreach (var result in await Task.WhenAll(batch).ConfigureAwait(false))
+            {
+                written &= (long)result == 0;
+            }
+        }
+
+        if (!written)
+        {
+            return false;
+        }
+
+        // After the services' own writes: a deposed leader refused by any of them leaves no address.
+        var leader = db.StringSetAsync(_prefix + "leader", leaderAddress);
+        var registered = names.Length > 0 ? db.SetAddAsync(_prefix + "services", names) : Task.FromResult(0L);
+        await Task.WhenAll(leader, registered).ConfigureAwait(false);
+        return true;
     }
 
-    /// <summary>What is stored of the services <paramref name="which"/> picks (all when null), for a replica taking shards or resyncing.</summary>
+    /// <summary>
+    /// What is stored of the services <paramref name="which"/> picks (all when null): snapshot, and state unless
+    /// <paramref name="withState"/> is false; read only, for a replica resyncing.
+    /// </summary>
     public async Task<IReadOnlyList<StoredService>> LoadAsync(Func<string, bool>? which = null, bool withState = true)
     {
         var db = await Database().ConfigureAwait(false);
-        var names = await db.SetMembersAsync(_prefix + "services").ConfigureAwait(false);
+        var names = await NamesAsync(db, which).ConfigureAwait(false);
         var loaded = new List<StoredService>(names.Length);
-        foreach (var name in names)
+        foreach (var chunk in names.Chunk(Batch))
         {
-            var service = name.ToString();
-            if (which is not null && !which(service))
+            var snapshots = chunk.Select(n => db.StringGetAsync(SnapshotKey(n))).ToArray();
+            var states = withState ? chunk.Select(n => db.StringGetAsync(StateKey(n))).ToArray() : [];
+            await Task.WhenAll([.. snapshots, .. states]).ConfigureAwait(false);
+            for (var i = 0; i < chunk.Length; i++)
             {
-                continue;
+                loaded.Add(Stored(chunk[i], await snapshots[i].ConfigureAwait(false), withState ? await states[i].ConfigureAwait(false) : RedisValue.Null));
             }
-
-            var snapshot = await db.StringGetAsync(SnapshotKey(service)).ConfigureAwait(false);
-            var state = withState ? await db.StringGetAsync(StateKey(service)).ConfigureAwait(false) : RedisValue.Null;
-            loaded.Add(new StoredService(
-                service,
-                snapshot is { HasValue: true, IsNullOrEmpty: false } ? ParseSnapshot(snapshot) : null,
-                state is { HasValue: true, IsNullOrEmpty: false } ? JsonSerializer.Deserialize<ServiceControllerState>((byte[])state!, Json) : null));
         }
 
         return loaded;
     }
 
+    /// <summary>
+    /// A replica taking shards with <paramref name="epoch"/>: reads the snapshot and state of every service
+    /// <paramref name="which"/> picks (all when null) and, in the
+    /// same script, stamps the service with the epoch, so a deposed leader's later write of it is refused.
+    /// A service with nothing under the hash-tagged keys is read once from the keys of the layout before
+    /// them (<c>snapshot:&lt;service&gt;</c>, <c>state:&lt;service&gt;</c>); the next write stores it under the new ones.
+    /// Throws when a newer leader claimed a service first (this takeover is already stale).
+    /// </summary>
+    public async Task<IReadOnlyList<StoredService>> ClaimAsync(long epoch, Func<string, bool>? which = null)
+    {
+        var db = await Database().ConfigureAwait(false);
+        var names = await NamesAsync(db, which).ConfigureAwait(false);
+        var claimed = new List<StoredService>(names.Length);
+        foreach (var chunk in names.Chunk(Batch))
+        {
+            var claims = chunk.Select(s => db.ScriptEvaluateAsync(ClaimScript, [EpochKey(s), SnapshotKey(s), StateKey(s)], [epoch])).ToArray();
+            var results = await Task.WhenAll(claims).ConfigureAwait(false);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var service = chunk[i];
+                var result = (RedisResult[])results[i]!;
+                if ((long)result[0] != 0)
+                {
+                    throw new InvalidOperationException($"service '{service}' is held by leader epoch {(long)result[0]}, above ours ({epoch})");
+                }
+
+                var snapshot = (RedisValue)result[1];
+                var state = (RedisValue)result[2];
+                if (snapshot.IsNullOrEmpty && state.IsNullOrEmpty)
+                {
+                    snapshot = await db.StringGetAsync(_prefix + "snapshot:" + service).ConfigureAwait(false);
+                    state = await db.StringGetAsync(_prefix + "state:" + service).ConfigureAwait(false);
+                }
+
+                claimed.Add(Stored(service, snapshot, state));
+            }
+        }
+
+        return claimed;
+    }
+
+    private async Task<string[]> NamesAsync(IDatabase db, Func<string, bool>? which) =>
+        [.. (await db.SetMembersAsync(_prefix + "services").ConfigureAwait(false)).Select(n => n.ToString()).Where(n => which?.Invoke(n) ?? true)];
+
     /// <summary>Parses a snapshot as stored or published.</summary>
     public static WeightSnapshot ParseSnapshot(RedisValue value) => WeightSnapshot.Parser.ParseFrom((byte[])value!);
 
-    private RedisKey SnapshotKey(string service) => _prefix + "snapshot:" + service;
+    private static StoredService Stored(string service, RedisValue snapshot, RedisValue state) => new(
+        service,
+        snapshot.IsNullOrEmpty ? null : ParseSnapshot(snapshot),
+        state.IsNullOrEmpty ? null : JsonSerializer.Deserialize<ServiceControllerState>((byte[])state!, Json));
 
-    private RedisKey StateKey(string service) => _prefix + "state:" + service;
+    // The service in braces is the Redis Cluster hash tag: the three keys of a service hash to one slot.
+    private RedisKey SnapshotKey(string service) => _prefix + "{" + service + "}:snapshot";
+
+    private RedisKey StateKey(string service) => _prefix + "{" + service + "}:state";
+
+    private RedisKey EpochKey(string service) => _prefix + "{" + service + "}:epoch";
 
     private async Task<IDatabase> Database() => (await connection.GetAsync().ConfigureAwait(false)).GetDatabase();
 }

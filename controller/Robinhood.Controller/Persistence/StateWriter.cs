@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
@@ -8,7 +9,8 @@ namespace Robinhood.Controller.Persistence;
 /// <summary>
 /// After each tick, writes the snapshot and state of every service in the shards this replica owns to Redis,
 /// each under its shard's epoch, off the loop's thread: a slow or unreachable Redis makes it skip ticks (the
-/// latest state wins), never delays one. A write Redis fences off (a higher epoch) gives the shard up.
+/// latest state wins), never delays one. A write Redis fences off (a higher epoch) gives the shard up; one
+/// that takes longer than <c>Robinhood:Redis:WriteTimeout</c> counts as failed.
 /// </summary>
 public sealed partial class StateWriter(
     ControlLoop loop,
@@ -17,6 +19,8 @@ public sealed partial class StateWriter(
     StateStore store,
     RedisConnection redis,
     Ownership ownership,
+    IOptions<RedisOptions> options,
+    TimeProvider time,
     ILogger<StateWriter> logger) : BackgroundService, IShardWork
 {
     private readonly ConcurrentDictionary<int, OwnedShard> _shards = new();
@@ -91,7 +95,7 @@ public sealed partial class StateWriter(
             var count = 0;
             foreach (var (shard, list) in records)
             {
-                if (!await store.WriteAsync(shard.Epoch, ownership.AdvertisedAddress, list).ConfigureAwait(false))
+                if (!await store.WriteAsync(shard.Epoch, ownership.AdvertisedAddress, list).WaitAsync(options.Value.WriteTimeout, time).ConfigureAwait(false))
                 {
                     ControllerMetrics.RedisWrites.WithLabels("fenced").Inc();
                     ownership.Release(shard.Shard, $"Redis holds an epoch above ours ({shard.Epoch}); another replica owns the shard");

@@ -25,7 +25,13 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>Starts redis-server (again) on the same port and waits until it answers PING.</summary>
-    public async Task RestartAsync()
+    public async Task RestartAsync() => _process = await StartProcessAsync(Port);
+
+    /// <summary>
+    /// Starts redis-server on a loopback port without persistence, with <paramref name="extra"/> arguments, and
+    /// waits until it answers PING (a Redis Cluster node answers before it has slots).
+    /// </summary>
+    internal static async Task<Process> StartProcessAsync(int port, params string[] extra)
     {
         var start = new ProcessStartInfo("redis-server")
         {
@@ -33,24 +39,24 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        foreach (var arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" }.Concat(extra))
         {
             start.ArgumentList.Add(arg);
         }
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
             try
             {
-                await using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=500");
-                await probe.GetDatabase().PingAsync();
-                return;
+                await using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},connectTimeout=500");
+                await probe.GetServer("127.0.0.1", port).PingAsync();
+                return process;
             }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
+            catch (RedisConnectionException) when (DateTime.UtcNow < deadline && !process.HasExited)
             {
                 await Task.Delay(50);
             }
@@ -74,7 +80,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await KillAsync();
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -150,7 +150,11 @@ public sealed class RedisStateTests
     }
 
     internal static Task<RunningController> StartAsync(RedisServer redis, TimeProvider time, params string[] args) =>
-        RunningController.StartAsync(time, [$"--ConnectionStrings:Redis={redis.ConnectionString}", $"--Robinhood:Control:Interval={Interval}", .. args]);
+        StartAsync(redis.ConnectionString, time, args);
+
+    /// <summary>A controller on a Redis (one server or a cluster) given by its configuration string.</summary>
+    internal static Task<RunningController> StartAsync(string redis, TimeProvider time, params string[] args) =>
+        RunningController.StartAsync(time, [$"--ConnectionStrings:Redis={redis}", $"--Robinhood:Control:Interval={Interval}", .. args]);
 
     /// <summary>Reports the modelled fleet under the current weights and ticks, <paramref name="ticks"/> times.</summary>
     internal static async Task<WeightSnapshot> RunAsync(RunningController controller, FakeTimeProvider time, ModelledService fleet, ReportStream stream, int ticks)
