@@ -11,12 +11,39 @@ namespace Robinhood.Client.Yarp;
 /// <summary>
 /// Runs after YARP's load balancing, around the forwarder: answers 503 with a body that says why when a service has
 /// nowhere to send the request (and keeps a lone destination of weight 0 from traffic, which YARP sends to without
-/// asking the policy), reports each outcome for ejection, and retries a request without a body that failed before
-/// any response reached the client once on another endpoint, within the service's retry budget.
+/// asking the policy), reports each outcome for ejection, and retries an idempotent request without a body once on
+/// another endpoint, within the service's retry budget: when it failed before any response reached the client, or
+/// when the upstream answered 5xx (a response transform asks <see cref="HoldForRetry"/> before that answer is sent).
 /// </summary>
 internal sealed class RobinhoodEndpointGuard(WeightSubscription subscription, IOptions<RobinhoodClientOptions> options, UpstreamFailureLog failures)
 {
+    /// <summary>Where a request's one retry goes, once decided (also: this request is past its first try).</summary>
+    private static readonly object RetryKey = new();
+
     private readonly RetryOptions _retry = options.Value.Retry;
+
+    /// <summary>
+    /// From the response transform, before an upstream's answer is copied to the client: true when it is a 5xx that
+    /// will be retried (the retry is taken from the budget now), so the transform drops its body.
+    /// </summary>
+    public bool HoldForRetry(HttpContext context, int status)
+    {
+        if (status < StatusCodes.Status500InternalServerError || context.Items.ContainsKey(RetryKey))
+        {
+            return false;
+        }
+
+        var feature = context.GetReverseProxyFeature();
+        if (feature.Cluster.Config.LoadBalancingPolicy != WeightedLoadBalancingPolicy.PolicyName
+            || feature.ProxiedDestination is not { } failed
+            || RetryDestination(context, subscription.Service(feature.Cluster.Config.ClusterId), failed.DestinationId) is not { } destination)
+        {
+            return false;
+        }
+
+        context.Items[RetryKey] = destination;
+        return true;
+    }
 
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
@@ -44,22 +71,34 @@ internal sealed class RobinhoodEndpointGuard(WeightSubscription subscription, IO
 
         weights.RecordRequest();
         var failed = await ForwardAsync(context, next, weights).ConfigureAwait(false);
-        if (failed is null
-            || context.Response.HasStarted
-            || !_retry.Enabled
-            || !IsReplayable(context)
-            || !weights.TryPickOther(failed, out var other)
-            || FindDestination(feature, other.Address) is not { } retryDestination
-            || !weights.TryRetry())
+        if (failed is null || context.Response.HasStarted)
         {
             return;
         }
 
+        // A held 5xx has its retry decided already; a failure without a response decides it now.
+        var retryDestination = context.Items.TryGetValue(RetryKey, out var held) ? held as DestinationState : RetryDestination(context, weights, failed);
+        if (retryDestination is null)
+        {
+            return;
+        }
+
+        context.Items[RetryKey] = retryDestination;
         context.Features.Set<IForwarderErrorFeature>(null);
         context.Response.Clear();
         feature.AvailableDestinations = retryDestination;
         await ForwardAsync(context, next, weights).ConfigureAwait(false);
     }
+
+    /// <summary>Another endpoint for a request that failed on <paramref name="failed"/>, with a retry taken from the budget; null when it is not retried.</summary>
+    private DestinationState? RetryDestination(HttpContext context, ServiceWeights weights, string failed) =>
+        _retry.Enabled
+        && IsReplayable(context)
+        && weights.TryPickOther(failed, out var other)
+        && FindDestination(context.GetReverseProxyFeature(), other.Address) is { } destination
+        && weights.TryRetry()
+            ? destination
+            : null;
 
     /// <summary>Forwards once and reports the outcome; returns the endpoint when it failed.</summary>
     private async Task<string?> ForwardAsync(HttpContext context, Func<Task> next, ServiceWeights weights)

@@ -43,6 +43,16 @@ public static class RobinhoodReverseProxyExtensions
             }
 
             return ValueTask.CompletedTask;
+        }).AddResponseTransform(transform =>
+        {
+            // A 5xx that will be retried elsewhere is not sent on: the retry's answer is.
+            if (transform.ProxyResponse is { } response
+                && transform.HttpContext.RequestServices.GetRequiredService<RobinhoodEndpointGuard>().HoldForRetry(transform.HttpContext, (int)response.StatusCode))
+            {
+                transform.SuppressResponseBody = true;
+            }
+
+            return ValueTask.CompletedTask;
         }));
         return builder;
     }

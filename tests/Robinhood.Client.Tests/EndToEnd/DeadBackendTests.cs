@@ -1,9 +1,5 @@
-using Grpc.Core;
-using Grpc.Net.Client;
-using Grpc.Net.Client.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Robinhood.Client.Grpc;
 using Robinhood.Client.Subscription;
 using Robinhood.Client.Tests.Support;
 using Robinhood.Tests;
@@ -58,30 +54,7 @@ public sealed class DeadBackendTests(ITestOutputHelper output)
     {
         await using var fleet = await Fleet.StartAsync("echo", grpc: true);
         await using var client = ClientHost.Build(fleet.ControllerGrpc, services => services.AddRobinhoodGrpc());
-        using var channel = GrpcChannel.ForAddress("robinhood:///echo", new GrpcChannelOptions
-        {
-            ServiceProvider = client,
-            Credentials = ChannelCredentials.Insecure,
-            HttpHandler = new RobinhoodGrpcHandler(),
-            ServiceConfig = new ServiceConfig
-            {
-                MethodConfigs =
-                {
-                    new MethodConfig
-                    {
-                        Names = { MethodName.Default },
-                        RetryPolicy = new RetryPolicy
-                        {
-                            MaxAttempts = 2,
-                            InitialBackoff = TimeSpan.FromMilliseconds(10),
-                            MaxBackoff = TimeSpan.FromMilliseconds(10),
-                            BackoffMultiplier = 1,
-                            RetryableStatusCodes = { StatusCode.Unavailable },
-                        },
-                    },
-                },
-            },
-        });
+        using var channel = RetryingChannel.For(client, "echo");
         var echo = new Echo.EchoClient(CallDeadline.On(channel));
 
         await KillAndRestartAsync(fleet, "echo", async ct =>

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Grpc.Core;
-using Grpc.Net.Client;
-using Grpc.Net.Client.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Robinhood.Client.Grpc;
 using Robinhood.Client.Subscription;
@@ -54,7 +52,7 @@ public sealed class RobinhoodGrpcHandlerTests(ITestOutputHelper output) : IAsync
             ["Robinhood:OutlierDetection:BaseEjectionTime"] = "00:01:00",
             ["Robinhood:OutlierDetection:MaxEjectionTime"] = "00:01:00",
         });
-        using var channel = Channel(client);
+        using var channel = RetryingChannel.For(client, Service);
         var echo = new Echo.EchoClient(channel);
         var weights = client.GetRequiredService<WeightSubscription>().Service(Service);
 
@@ -104,7 +102,7 @@ public sealed class RobinhoodGrpcHandlerTests(ITestOutputHelper output) : IAsync
         {
             ["Robinhood:Retry:PerTryTimeout"] = "00:00:00.300",
         });
-        using var channel = Channel(client);
+        using var channel = RetryingChannel.For(client, Service);
         var echo = new Echo.EchoClient(channel);
 
         // The first call also connects and waits for the first snapshot; the ones after it are timed.
@@ -150,29 +148,4 @@ public sealed class RobinhoodGrpcHandlerTests(ITestOutputHelper output) : IAsync
             return _received[name];
         }
     }
-
-    private static GrpcChannel Channel(IServiceProvider client) => GrpcChannel.ForAddress($"robinhood:///{Service}", new GrpcChannelOptions
-    {
-        ServiceProvider = client,
-        Credentials = ChannelCredentials.Insecure,
-        HttpHandler = new RobinhoodGrpcHandler(),
-        ServiceConfig = new ServiceConfig
-        {
-            MethodConfigs =
-            {
-                new MethodConfig
-                {
-                    Names = { MethodName.Default },
-                    RetryPolicy = new RetryPolicy
-                    {
-                        MaxAttempts = 2,
-                        InitialBackoff = TimeSpan.FromMilliseconds(10),
-                        MaxBackoff = TimeSpan.FromMilliseconds(10),
-                        BackoffMultiplier = 1,
-                        RetryableStatusCodes = { StatusCode.Unavailable },
-                    },
-                },
-            },
-        },
-    });
 }
