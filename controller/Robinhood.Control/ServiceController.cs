@@ -43,6 +43,7 @@ public sealed class ServiceController
         Service = service;
         Options = options;
         _time = time;
+        LastReportAt = time.GetUtcNow();
     }
 
     public string Service { get; }
@@ -62,6 +63,12 @@ public sealed class ServiceController
     /// <summary>Number of endpoints known, draining ones included.</summary>
     public int Count => _byName.Count;
 
+    /// <summary>When an endpoint last reported into the service (or it was made or restored, before any report).</summary>
+    public DateTimeOffset LastReportAt { get; private set; }
+
+    /// <summary>Whether membership lists any of its endpoints (a discovered service stays while it has members).</summary>
+    public bool HasMembers => _ordered.Exists(static e => !e.SelfRegistered && !e.Left);
+
     /// <summary>Whether the service holds <paramref name="endpoint"/>.</summary>
     public bool Has(string endpoint) => _byName.ContainsKey(endpoint);
 
@@ -77,6 +84,7 @@ public sealed class ServiceController
         }
 
         EndpointLifecycle.Observe(e, load, now);
+        LastReportAt = now;
     }
 
     /// <summary>An endpoint discovered by membership before it reports: it gets a safe default share.</summary>
@@ -179,6 +187,7 @@ public sealed class ServiceController
         Frozen = state.Frozen;
         Rollout = state.Rollout;
         _orderDirty = true;
+        LastReportAt = _time.GetUtcNow();
     }
 
     /// <summary>Sets the rollout mode; it takes effect at the next tick. Must already be valid.</summary>

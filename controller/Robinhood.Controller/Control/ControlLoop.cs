@@ -77,6 +77,7 @@ public sealed partial class ControlLoop(
         var made = new List<WeightSnapshot>();
         if (gate.Leading)
         {
+            Forget(fleet.ForgetIdle(now, service => gate.Controls(service, now)));
             var stepped = new ConcurrentQueue<ServiceTick>();
             Parallel.ForEach(Partitioner.Create(fleet.Services, EnumerablePartitionerOptions.NoBuffering), service =>
             {
@@ -101,6 +102,25 @@ public sealed partial class ControlLoop(
         var ticks = Interlocked.Increment(ref _ticks);
         Interlocked.Exchange(ref _nextTick, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously))
             .SetResult(ticks);
+    }
+
+    /// <summary>
+    /// Idle services leave everything that holds them: the cache (watchers and xDS get the empty snapshot, the
+    /// dashboard drops them), metrics and the takeover gate; the StateWriter deletes them from Redis.
+    /// </summary>
+    private void Forget(IReadOnlyList<string> services)
+    {
+        foreach (var service in services)
+        {
+            cache.Remove(service);
+            metrics.Forget(service);
+            gate.Forget(service);
+        }
+
+        if (services.Count > 0)
+        {
+            LogForgotten(services.Count, Refusal.Cut(services[0]));
+        }
     }
 
     private ServiceTick? Step(string service, DateTimeOffset now)
@@ -138,6 +158,9 @@ public sealed partial class ControlLoop(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Control loop started, ticking every {Interval}")]
     private partial void LogStarted(TimeSpan interval);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forgot {Count} idle services (no report and no member for Robinhood:Limits:ForgetIdleServicesAfter), {First} among them")]
+    private partial void LogForgotten(int count, string first);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Tick failed for service {Service}")]
     private partial void LogTickFailed(Exception exception, string service);

@@ -34,17 +34,13 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
     public Refusal? Observe(string service, EndpointLoad load)
     {
         var l = limits.Value;
-        if (!_services.TryGetValue(service, out var controller))
+        if (!_services.ContainsKey(service) && _services.Count >= l.MaxServices)
         {
-            if (_services.Count >= l.MaxServices)
-            {
-                return ServiceLimit(l.MaxServices);
-            }
-
-            controller = GetOrAdd(service);
+            return ServiceLimit(l.MaxServices);
         }
 
-        lock (controller)
+        var controller = EnterOrAdd(service);
+        try
         {
             if (controller.Count >= l.MaxEndpointsPerService && !controller.Has(load.Endpoint))
             {
@@ -53,6 +49,10 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
 
             controller.Observe(load);
         }
+        finally
+        {
+            Monitor.Exit(controller);
+        }
 
         return null;
     }
@@ -60,10 +60,14 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
     /// <summary>An endpoint discovered by membership: it joins its service with a safe default share until it reports.</summary>
     public void Join(string service, string endpoint, string zone)
     {
-        var controller = GetOrAdd(service);
-        lock (controller)
+        var controller = EnterOrAdd(service);
+        try
         {
             controller.Join(endpoint, zone);
+        }
+        finally
+        {
+            Monitor.Exit(controller);
         }
     }
 
@@ -99,10 +103,14 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
     /// <summary>Replaces a service's control state with a stored one (a new leader resuming).</summary>
     public void Restore(string service, ServiceControllerState state)
     {
-        var controller = GetOrAdd(service);
-        lock (controller)
+        var controller = EnterOrAdd(service);
+        try
         {
             controller.Restore(state);
+        }
+        finally
+        {
+            Monitor.Exit(controller);
         }
     }
 
@@ -131,8 +139,54 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
         }
     }
 
-    private ServiceController GetOrAdd(string service) =>
-        _services.GetOrAdd(service, s => new ServiceController(s, settings.Current.For(s), time));
+    /// <summary>
+    /// Removes every service <paramref name="controlled"/> picks that is idle at <paramref name="now"/>: no report for
+    /// <see cref="LimitsOptions.ForgetIdleServicesAfter"/> and no endpoint membership lists. Returns the
+    /// services removed; the caller forgets them everywhere else. A report or join for one of them afterwards
+    /// makes it anew.
+    /// </summary>
+    public IReadOnlyList<string> ForgetIdle(DateTimeOffset now, Func<string, bool> controlled)
+    {
+        var after = limits.Value.ForgetIdleServicesAfter;
+        var forgotten = new List<string>();
+        foreach (var (service, controller) in _services)
+        {
+            if (!controlled(service))
+            {
+                continue;
+            }
+
+            lock (controller)
+            {
+                if (!controller.HasMembers && now - controller.LastReportAt >= after
+                    && _services.TryRemove(new KeyValuePair<string, ServiceController>(service, controller)))
+                {
+                    forgotten.Add(service);
+                }
+            }
+        }
+
+        return forgotten;
+    }
+
+    /// <summary>
+    /// The service's controller, made when missing, with its lock held (the caller exits it). Retries when
+    /// the controller it found was forgotten before the lock was taken, so nothing is recorded into a removed one.
+    /// </summary>
+    private ServiceController EnterOrAdd(string service)
+    {
+        while (true)
+        {
+            var controller = _services.GetOrAdd(service, s => new ServiceController(s, settings.Current.For(s), time));
+            Monitor.Enter(controller);
+            if (_services.TryGetValue(service, out var current) && ReferenceEquals(current, controller))
+            {
+                return controller;
+            }
+
+            Monitor.Exit(controller);
+        }
+    }
 
     /// <summary>Runs one control step for a service with its current gains.</summary>
     public ServiceTick? Tick(string service)

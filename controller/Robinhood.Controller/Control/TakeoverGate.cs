@@ -82,6 +82,13 @@ public sealed partial class TakeoverGate(ShardMap map, Fleet fleet, ControlSetti
         return true;
     }
 
+    /// <summary>A forgotten service is judged afresh if it comes back.</summary>
+    public void Forget(string service)
+    {
+        _open.TryRemove(service, out _);
+        _held.TryRemove(service, out _);
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "New owner holds {Service}: {Silent} of its {Members} members have not reported since it took the shard")]
     private partial void LogHeld(string service, int silent, int members);
 }

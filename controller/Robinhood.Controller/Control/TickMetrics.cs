@@ -47,6 +47,13 @@ public sealed class TickMetrics : IShardWork, IDisposable
 
     public void Stop(int shard) => _owned.TryRemove(shard, out _);
 
+    /// <summary>A forgotten service: its series go at the next scrape, its snapshot counter at once.</summary>
+    public void Forget(string service)
+    {
+        _latest.TryRemove(service, out _);
+        ControllerMetrics.Snapshots.RemoveLabelled(service);
+    }
+
     /// <summary>Sets every gauge from the latest ticks; called by the registry before each collection.</summary>
     public void Export()
     {

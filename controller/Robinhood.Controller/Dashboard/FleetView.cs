@@ -21,7 +21,10 @@ public sealed class FleetView
     {
     }
 
-    /// <summary>The controller's view: a service this replica does not control shows the snapshots its cache takes in from Redis.</summary>
+    /// <summary>
+    /// The controller's view: a service this replica does not control shows the snapshots its cache takes in
+    /// from Redis; a service the cache forgets leaves it on every replica.
+    /// </summary>
     public FleetView(SnapshotCache cache, Ownership ownership)
     {
         ArgumentNullException.ThrowIfNull(cache);
@@ -36,7 +39,11 @@ public sealed class FleetView
                 }
             }
         };
+        cache.Removed += Forget;
     }
+
+    /// <summary>Drops a forgotten service and its history.</summary>
+    public void Forget(string service) => _services.TryRemove(service, out _);
 
     public void Record(ServiceTick tick, DateTimeOffset at)
     {

@@ -18,6 +18,14 @@ public sealed class LimitsOptions
     [Range(1, 20_000)]
     public int MaxEndpointsPerService { get; set; } = 20_000;
 
+    /// <summary>
+    /// A service no endpoint has reported into for this long, and none of whose endpoints membership lists, is
+    /// forgotten everywhere (memory, watchers, Redis, metrics, dashboard); a stream's sequence of an endpoint it
+    /// has not carried for this long is dropped.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan ForgetIdleServicesAfter { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Services one Watch request may name.</summary>
     [Range(1, 10_000)]
     public int MaxWatchServices { get; set; } = 1_000;

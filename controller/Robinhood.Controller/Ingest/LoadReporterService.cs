@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using Robinhood.Control;
 using Robinhood.Controller.Auth;
 using Robinhood.Controller.Control;
@@ -22,6 +23,8 @@ public sealed partial class LoadReporterService(
     ServiceMembers members,
     Ownership ownership,
     ReportForwarder forwarder,
+    IOptions<LimitsOptions> limits,
+    TimeProvider time,
     ILogger<LoadReporterService> logger)
 {
     public async Task Report(
@@ -33,8 +36,11 @@ public sealed partial class LoadReporterService(
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
 
-        // Sequences are per stream: an agent that restarts opens a new stream and may start again.
-        var lastSequence = new Dictionary<(string Service, string Endpoint), ulong>();
+        // Sequences are per stream: an agent that restarts opens a new stream and may start again. An endpoint
+        // the stream has not carried for ForgetIdleServicesAfter is dropped (checked once per that time).
+        var lastSequence = new Dictionary<(string Service, string Endpoint), (ulong Sequence, DateTimeOffset At)>();
+        var forgetAfter = limits.Value.ForgetIdleServicesAfter;
+        var pruneAt = time.GetUtcNow() + forgetAfter;
         var interval = Duration.FromTimeSpan(settings.Current.Interval);
         using var session = await authenticator.OpenAsync(context).ConfigureAwait(false);
         LogStreamOpened(context.Peer);
@@ -44,11 +50,21 @@ public sealed partial class LoadReporterService(
             {
                 // A token that expired or was revoked since the stream opened ends it here (UNAUTHENTICATED).
                 await authenticator.RecheckAsync(session, context).ConfigureAwait(false);
+                var now = time.GetUtcNow();
+                if (now >= pruneAt)
+                {
+                    pruneAt = now + forgetAfter;
+                    foreach (var idle in lastSequence.Where(p => now - p.Value.At >= forgetAfter).Select(p => p.Key).ToList())
+                    {
+                        lastSequence.Remove(idle);
+                    }
+                }
+
                 EndpointAddress? endpoint = null;
                 var refusal = notUtf8 ?? ReportValidator.Validate(report, out endpoint);
                 var key = (report.Service, endpoint?.Value ?? "");
-                refusal ??= lastSequence.TryGetValue(key, out var last) && report.Sequence <= last
-                    ? Refusal.Of(RefusalReason.Sequence, "sequence", $"must be above the last accepted on this stream ({last}) (got {report.Sequence})")
+                refusal ??= lastSequence.TryGetValue(key, out var last) && report.Sequence <= last.Sequence
+                    ? Refusal.Of(RefusalReason.Sequence, "sequence", $"must be above the last accepted on this stream ({last.Sequence}) (got {report.Sequence})")
                     : session.Grant.Check(report.Service, endpoint!) ?? members.Check(report.Service, endpoint!.Value);
 
                 if (refusal is null && ownership.Elected && !ownership.Owns(report.Service))
@@ -71,7 +87,7 @@ public sealed partial class LoadReporterService(
 
                 if (refusal is null)
                 {
-                    lastSequence[key] = report.Sequence;
+                    lastSequence[key] = (report.Sequence, now);
                     ControllerMetrics.ReportsAccepted.Inc();
                 }
                 else

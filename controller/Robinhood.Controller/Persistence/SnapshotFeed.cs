@@ -9,7 +9,8 @@ namespace Robinhood.Controller.Persistence;
 /// Feeds the snapshots of services this replica does not control from Redis into its <see cref="SnapshotCache"/>
 /// (the services it controls are fed by its ticks), so any replica serves Watch and xDS for every service:
 /// pub/sub as they are written, plus a full read every <c>Robinhood:Redis:ResyncInterval</c> and whenever the
-/// connection comes back (a missed message heals there).
+/// connection comes back (a missed message heals there). A service its owner forgot is removed (its empty
+/// snapshot on the channel, or its absence at a resync).
 /// </summary>
 public sealed class SnapshotFeed(
     SnapshotCache cache,
@@ -43,7 +44,7 @@ public sealed class SnapshotFeed(
                         {
                             if (message.HasValue && StateStore.ParseSnapshot(message) is var snapshot && !ownership.Owns(snapshot.Service))
                             {
-                                cache.Set([snapshot]);
+                                Take(snapshot);
                             }
                         }).ConfigureAwait(false);
                         subscribed = true;
@@ -90,10 +91,29 @@ public sealed class SnapshotFeed(
     {
         var stored = await store.LoadAsync(s => !ownership.Owns(s), withState: false).ConfigureAwait(false);
         cache.Set([.. stored.Select(s => s.Snapshot).OfType<WeightSnapshot>()]);
+        // A forgotten service whose message was missed goes here.
+        var names = stored.Select(s => s.Service).ToHashSet(StringComparer.Ordinal);
+        foreach (var service in cache.Services.Where(s => !ownership.Owns(s) && !names.Contains(s)).ToList())
+        {
+            cache.Remove(service);
+        }
 
         if (!ownership.Owned.ContainsKey(0))
         {
             ownership.SeeOwner(0, await store.LeaderAddressAsync().ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>A published snapshot; the empty one (version 0) says its owner forgot the service.</summary>
+    private void Take(WeightSnapshot snapshot)
+    {
+        if (snapshot.Version == 0)
+        {
+            cache.Remove(snapshot.Service);
+        }
+        else
+        {
+            cache.Set([snapshot]);
         }
     }
 

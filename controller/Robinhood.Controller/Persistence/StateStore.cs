@@ -14,7 +14,8 @@ namespace Robinhood.Controller.Persistence;
 /// address), and per service, hash-tagged by its name so they share one Cluster slot:
 /// <c>{&lt;service&gt;}:snapshot</c> (protobuf WeightSnapshot), <c>{&lt;service&gt;}:state</c> (JSON
 /// ServiceControllerState) and <c>{&lt;service&gt;}:epoch</c> (the epoch of the leader that last wrote or
-/// claimed it). Every script touches one slot. New snapshots are also published on the channel <c>snapshots</c>.
+/// claimed it). Every script touches one slot. New snapshots are also published on the channel <c>snapshots</c>,
+/// and a forgotten service's empty snapshot (version 0) when its keys are deleted.
 /// </summary>
 public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions> options)
 {
@@ -51,6 +52,16 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
         if stored > epoch then return { stored } end
         redis.call('SET', KEYS[1], ARGV[1])
         return { 0, redis.call('GET', KEYS[2]) or '', redis.call('GET', KEYS[3]) or '' }
+        """;
+
+    // KEYS: the service's epoch, snapshot, state. ARGV: epoch, channel, the empty snapshot. Deletes the service
+    // and publishes its empty snapshot; refused, returning the service's epoch, like WriteScript.
+    private const string ForgetScript = """
+        local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if stored > tonumber(ARGV[1]) then return stored end
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+        redis.call('PUBLISH', ARGV[2], ARGV[3])
+        return 0
         """;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -135,6 +146,41 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
         var registered = names.Length > 0 ? db.SetAddAsync(_prefix + "services", names) : Task.FromResult(0L);
         await Task.WhenAll(leader, registered).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Deletes forgotten services as the leader of <paramref name="epoch"/> (fenced like <see cref="WriteAsync"/>,
+    /// one script per service in its slot) and publishes each one's empty snapshot (version 0), which other
+    /// replicas take as "forget it"; then takes them out of the service names. False when a newer leader exists.
+    /// </summary>
+    public async Task<bool> ForgetAsync(long epoch, IReadOnlyList<string> services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var db = await Database().ConfigureAwait(false);
+        if ((long)await db.ScriptEvaluateAsync(FenceScript, [_prefix + "epoch"], [epoch]).ConfigureAwait(false) != 0)
+        {
+            return false;
+        }
+
+        var forgotten = true;
+        foreach (var chunk in services.Chunk(Batch))
+        {
+            var deletes = chunk.Select(s => db.ScriptEvaluateAsync(
+                ForgetScript,
+                [EpochKey(s), SnapshotKey(s), StateKey(s)],
+                [epoch, _prefix + "snapshots", new WeightSnapshot { Service = s, Version = 0 }.ToByteArray()])).ToArray();
+            foreach (var result in await Task.WhenAll(deletes).ConfigureAwait(false))
+            {
+                forgotten &= (long)result == 0;
+            }
+        }
+
+        if (forgotten && services.Count > 0)
+        {
+            await db.SetRemoveAsync(_prefix + "services", [.. services.Select(s => (RedisValue)s)]).ConfigureAwait(false);
+        }
+
+        return forgotten;
     }
 
     /// <summary>

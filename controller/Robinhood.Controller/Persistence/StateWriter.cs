@@ -10,7 +10,8 @@ namespace Robinhood.Controller.Persistence;
 /// After each tick, writes the snapshot and state of every service in the shards this replica owns to Redis,
 /// each under its shard's epoch, off the loop's thread: a slow or unreachable Redis makes it skip ticks (the
 /// latest state wins), never delays one. A write Redis fences off (a higher epoch) gives the shard up; one
-/// that takes longer than <c>Robinhood:Redis:WriteTimeout</c> counts as failed.
+/// that takes longer than <c>Robinhood:Redis:WriteTimeout</c> counts as failed. A service
+/// the loop forgot (idle) is deleted under its shard's epoch.
 /// </summary>
 public sealed partial class StateWriter(
     ControlLoop loop,
@@ -25,6 +26,8 @@ public sealed partial class StateWriter(
 {
     private readonly ConcurrentDictionary<int, OwnedShard> _shards = new();
     private readonly Dictionary<string, ulong> _announced = new(StringComparer.Ordinal);
+    // Services of owned shards the cache forgot, to delete at the next write.
+    private readonly ConcurrentDictionary<string, byte> _forgotten = new(StringComparer.Ordinal);
     private bool _failing;
 
     public void Start(OwnedShard shard)
@@ -42,6 +45,7 @@ public sealed partial class StateWriter(
             return;
         }
 
+        cache.Removed += OnRemoved;
         try
         {
             long written = 0;
@@ -65,6 +69,18 @@ public sealed partial class StateWriter(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down.
+        }
+        finally
+        {
+            cache.Removed -= OnRemoved;
+        }
+    }
+
+    private void OnRemoved(string service)
+    {
+        if (_shards.ContainsKey(ownership.Map.Of(service)))
+        {
+            _forgotten[service] = 0;
         }
     }
 
@@ -112,6 +128,8 @@ public sealed partial class StateWriter(
                 ControllerMetrics.RedisWrites.WithLabels("written").Inc();
             }
 
+            all &= await ForgetAsync().ConfigureAwait(false);
+
             // Services this replica no longer controls are announced again by whoever takes them.
             foreach (var service in _announced.Keys.Where(s => !_shards.ContainsKey(ownership.Map.Of(s))).ToList())
             {
@@ -133,6 +151,31 @@ public sealed partial class StateWriter(
             redis.OperationFailed("write", e);
             return false;
         }
+    }
+
+    /// <summary>Deletes the forgotten services still forgotten (none came back meanwhile), each shard under its epoch.</summary>
+    private async Task<bool> ForgetAsync()
+    {
+        var all = true;
+        foreach (var group in _forgotten.Keys.GroupBy(ownership.Map.Of))
+        {
+            var services = group.Where(s => fleet.Capture(s) is null).ToList();
+            if (_shards.TryGetValue(group.Key, out var shard) && services.Count > 0
+                && !await store.ForgetAsync(shard.Epoch, services).WaitAsync(options.Value.WriteTimeout, time).ConfigureAwait(false))
+            {
+                ControllerMetrics.RedisWrites.WithLabels("fenced").Inc();
+                ownership.Release(shard.Shard, $"Redis holds an epoch above ours ({shard.Epoch}); another replica owns the shard");
+                all = false;
+            }
+
+            foreach (var service in group)
+            {
+                _forgotten.TryRemove(service, out _);
+                _announced.Remove(service);
+            }
+        }
+
+        return all;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis writes resumed; {Services} services resynced")]

@@ -20,8 +20,14 @@ public sealed class SnapshotCache
 
     public int WatcherCount => Volatile.Read(ref _watcherCount);
 
+    /// <summary>Services some watcher names (each holds an entry while it is watched).</summary>
+    internal int WatchedServiceCount => _watchers.Count;
+
     /// <summary>Raised after each <see cref="Set"/> with the snapshots it stored, on the caller's thread; a handler must be quick.</summary>
     public event Action<IReadOnlyList<WeightSnapshot>>? Published;
+
+    /// <summary>Raised by <see cref="Remove(string)"/> with the service forgotten (with or without a snapshot), on the caller's thread; a handler must be quick.</summary>
+    public event Action<string>? Removed;
 
     /// <summary>The services that have a snapshot.</summary>
     public ICollection<string> Services => _latest.Keys;
@@ -66,6 +72,8 @@ public sealed class SnapshotCache
         {
             Offer(service, new WeightSnapshot { Service = service, Version = 0 });
         }
+
+        Removed?.Invoke(service);
     }
 
     /// <summary>Registers a watcher of named services and offers it the current snapshot of each.</summary>
@@ -88,16 +96,35 @@ public sealed class SnapshotCache
 
     internal void Add(SnapshotWatcher watcher, string service)
     {
-        _watchers.GetOrAdd(service, _ => new ConcurrentDictionary<SnapshotWatcher, byte>()).TryAdd(watcher, 0);
+        while (true)
+        {
+            var watchers = _watchers.GetOrAdd(service, _ => new ConcurrentDictionary<SnapshotWatcher, byte>());
+            lock (watchers)
+            {
+                // The entry may have been emptied and dropped between the lookup and the lock.
+                if (_watchers.TryGetValue(service, out var current) && ReferenceEquals(current, watchers))
+                {
+                    watchers.TryAdd(watcher, 0);
+                    break;
+                }
+            }
+        }
+
         watcher.Offer(Get(service));
     }
 
     internal void Remove(SnapshotWatcher watcher, string service)
     {
-        // An emptied service entry stays: services are few and long-lived.
+        // An emptied entry goes: watchers may name services nobody reports into, and many of them.
         if (_watchers.TryGetValue(service, out var watchers))
         {
-            watchers.TryRemove(watcher, out _);
+            lock (watchers)
+            {
+                if (watchers.TryRemove(watcher, out _) && watchers.IsEmpty)
+                {
+                    _watchers.TryRemove(new KeyValuePair<string, ConcurrentDictionary<SnapshotWatcher, byte>>(service, watchers));
+                }
+            }
         }
     }
 

@@ -97,6 +97,23 @@ public sealed class SnapshotWatcherTests
     }
 
     [Fact]
+    public void Dispose_WatchersOfManyUnknownServices_LeaveNoEntryBehind()
+    {
+        var cache = new SnapshotCache();
+        var names = Enumerable.Range(0, 1_000).Select(i => $"nobody-{i}").ToList();
+        var watchers = Enumerable.Range(0, 3).Select(_ => cache.Watch(names)).ToList();
+        Assert.Equal(1_000, cache.WatchedServiceCount);
+
+        watchers[0].Unsubscribe(names[..500]);
+        watchers[1].Dispose();
+        Assert.Equal(1_000, cache.WatchedServiceCount);
+        watchers[2].Dispose();
+        Assert.Equal(500, cache.WatchedServiceCount);
+        watchers[0].Dispose();
+        Assert.Equal(0, cache.WatchedServiceCount);
+    }
+
+    [Fact]
     public async Task Subscribe_AfterUnsubscribe_OffersTheCurrentSnapshotAgain()
     {
         var cache = new SnapshotCache();
