@@ -6,7 +6,8 @@ namespace Robinhood.Controller.Tests.ClosedLoop;
 
 /// <summary>
 /// Issue 2's closed loop through the real wire contract at a 200 ms tick: 24 endpoints whose capacity
-/// differs ~4×, background CPU, ±1.5% noise. The clock is fake, so every tick is exact and no test sleeps.
+/// differs ~4×, background CPU, ±1.5% noise. The clock is fake and the fleet seeded, so every run is the same run:
+/// the bounds sit just above what README.md reports (measured with this fixture), so a regression of a tick shows.
 /// </summary>
 public sealed class ClosedLoopTests(ITestOutputHelper output)
 {
@@ -22,7 +23,7 @@ public sealed class ClosedLoopTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Steady_HeterogeneousFleet_MaxOverAverageAtMost1_03AndFarBelowRoundRobin()
+    public async Task Steady_HeterogeneousFleet_MaxOverAverageAtMost1_025NoTickAbove1_04AndFarBelowRoundRobin()
     {
         await using var fleet = await WireFleet.StartAsync();
         Assert.True(fleet.Model.Nodes.Max(n => n.Capacity) / fleet.Model.Nodes.Min(n => n.Capacity) > 3, "the fleet must be ~4× heterogeneous");
@@ -31,7 +32,8 @@ public sealed class ClosedLoopTests(ITestOutputHelper output)
         var ratios = new List<double>();
         await RunAsync(fleet, 50, _ => ratios.Add(fleet.MaxOverAverage()));
 
-        Assert.True(ratios.Average() <= 1.03, $"steady max/avg {ratios.Average():F3}");
+        Assert.True(ratios.Average() <= 1.025, $"steady max/avg {ratios.Average():F3}");
+        Assert.True(ratios.Max() <= 1.04, $"worst steady tick {ratios.Max():F3}");
         Assert.All(fleet.Latest.Endpoints, e => Assert.Equal(EndpointState.Active, e.State));
 
         // The same fleet split equally (round robin), for the baseline.
@@ -46,7 +48,7 @@ public sealed class ClosedLoopTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Step_NodeLosesHalfItsCapacity_BackUnder1_10Within40TicksWithoutOscillation()
+    public async Task Step_NodeLosesHalfItsCapacity_BackUnder1_10Within3TicksThenAtMost1_05()
     {
         await using var fleet = await WireFleet.StartAsync();
         await RunAsync(fleet, Settle);
@@ -69,13 +71,13 @@ public sealed class ClosedLoopTests(ITestOutputHelper output)
         });
 
         output.WriteLine($"step: back under 1.10 after {recoveredAt + 1} ticks; worst after recovery {after.DefaultIfEmpty(0).Max():F3}");
-        Assert.InRange(recoveredAt, 0, 40);
-        // No oscillation: once recovered it stays recovered.
-        Assert.True(after.Max() <= 1.10, $"after recovery max/avg reached {after.Max():F3}");
+        Assert.InRange(recoveredAt + 1, 1, 3);
+        // No oscillation: once recovered it stays near balance.
+        Assert.True(after.Max() <= 1.05, $"after recovery max/avg reached {after.Max():F3}");
     }
 
     [Fact]
-    public async Task Join_NewNode_GetsTrafficWithin10SecondsAndNeverExceeds1_3TimesAverage()
+    public async Task Join_NewNode_GetsTrafficWithin2TicksAndNeverExceeds1_05TimesAverage()
     {
         await using var fleet = await WireFleet.StartAsync(nodes: 25);
         var joining = 24;
@@ -97,14 +99,14 @@ public sealed class ClosedLoopTests(ITestOutputHelper output)
         });
 
         output.WriteLine($"join: traffic after {trafficAt + 1} ticks; worst {worst:F3}x the average");
-        Assert.InRange(trafficAt, 0, 50); // 50 ticks of 200 ms = 10 s
-        Assert.True(worst <= 1.3, $"the joining node reached {worst:F3}× the average");
+        Assert.InRange(trafficAt + 1, 1, 2);
+        Assert.True(worst <= 1.05, $"the joining node reached {worst:F3}× the average");
         Assert.Equal(EndpointState.Active, fleet.Endpoint(joining)?.State);
         Assert.True(fleet.Model.Samples[joining].Cpu > 0.3, "the joined node must carry a real share in the end");
     }
 
     [Fact]
-    public async Task AgentDies_EndpointStaleWithin10SecondsAndDoesNotRunHot()
+    public async Task AgentDies_EndpointStaleAfterStaleAfterAndAtMost1_05TimesAverage()
     {
         await using var fleet = await WireFleet.StartAsync();
         await RunAsync(fleet, Settle);
@@ -124,13 +126,14 @@ public sealed class ClosedLoopTests(ITestOutputHelper output)
         });
 
         output.WriteLine($"agent loss: STALE after {staleAt + 1} ticks; hottest {hottest:F3}x the average");
-        Assert.InRange(staleAt, 0, 50);
-        Assert.True(hottest <= 1.15, $"the node without an agent ran at {hottest:F3}× the average");
+        // StaleAfter is 5 s: 25 ticks of 200 ms after the last report, which the first silent tick already lacks.
+        Assert.InRange(staleAt + 1, 24, 25);
+        Assert.True(hottest <= 1.05, $"the node without an agent ran at {hottest:F3}× the average");
         Assert.True(fleet.MaxOverAverage(i => i != silent) <= 1.05, "the rest stays balanced");
     }
 
     [Fact]
-    public async Task IoStall_InFlightBackUnder80PercentOfLimitWithin30Ticks()
+    public async Task IoStall_InFlightBackUnder80PercentOfLimitWithin4Ticks()
     {
         await using var fleet = await WireFleet.StartAsync();
         await RunAsync(fleet, Settle);
@@ -156,6 +159,6 @@ public sealed class ClosedLoopTests(ITestOutputHelper output)
 
         output.WriteLine($"io-stall: over the limit at tick {overAt + 1}, under 0.8 of it {underAt - overAt} ticks later");
         Assert.True(overAt >= 0, "the stall must push in-flight past max_in_flight, or the test proves nothing");
-        Assert.InRange(underAt - overAt, 0, 30);
+        Assert.InRange(underAt - overAt, 1, 4);
     }
 }
