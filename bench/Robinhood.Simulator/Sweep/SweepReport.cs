@@ -81,6 +81,12 @@ public static class SweepReport
         lines.Add(Miss(pairs, "worst tick after convergence", r => r.SteadyWorst > WorstTickTarget, r => Invariant($"{r.SteadyWorst:0.0000}"), Invariant($"≤ {WorstTickTarget}")));
         lines.Add(Miss(pairs, "half-capacity step", r => r.StepTicks is not <= StepTicksTarget, r => ResultsTable.Ticks(r.StepTicks) + " ticks", Invariant($"back under 1.10 within {StepTicksTarget} ticks")));
         lines.Add(Miss(pairs, "I/O stall", r => r.StallTicks is not <= StallTicksTarget, r => ResultsTable.Ticks(r.StallTicks) + " ticks", Invariant($"relieved within {StallTicksTarget} ticks")));
+        var steadiest = pairs.MaxBy(p => p.Robinhood.SteadyMaxAvg);
+        var highest = pairs.MaxBy(p => p.Robinhood.SteadyWorst);
+        lines.Add(Invariant($"Worst case for robinhood: steady {steadiest.Robinhood.SteadyMaxAvg:0.0000} on {Describe(steadiest.Robinhood.Fleet)}") +
+            (steadiest.Ideal is { } i1 ? Invariant($" (a58-ideal {i1.SteadyMaxAvg:0.0000})") : "") +
+            Invariant($"; highest tick {highest.Robinhood.SteadyWorst:0.0000} on {Describe(highest.Robinhood.Fleet)}") +
+            (highest.Ideal is { } i2 ? Invariant($" (a58-ideal {i2.SteadyWorst:0.0000})") : "") + ".");
         return lines;
     }
 
@@ -97,6 +103,9 @@ public static class SweepReport
             : Invariant($"{metric}: {target} missed on {failing.Count} of {pairs.Count} fleets: ") +
                 string.Join("; ", failing.Select(r => Invariant($"seed {r.Fleet.Seed} ({r.Fleet.Endpoints} endpoints) {value(r)}"))) + ".";
     }
+
+    private static string Describe(GeneratedFleet f) =>
+        Invariant($"seed {f.Seed} ({f.Endpoints} endpoints, ±{f.Noise:0.0%} noise, {f.CapacitySpread:0.0}× spread, background to {f.MaxBackground:0%}, lag {f.ReportLag})");
 
     private static string Behind(SweepResult robinhood, SweepResult ideal)
     {

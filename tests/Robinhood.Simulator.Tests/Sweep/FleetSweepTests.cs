@@ -1,24 +1,28 @@
+using Robinhood.Simulator.Cli;
 using Robinhood.Simulator.Sweep;
 
 namespace Robinhood.Simulator.Tests.Sweep;
 
 /// <summary>
-/// The sweep's targets with the library's default gains, on the smallest fleets of the published sweep (seed 42:
-/// 8–10 endpoints, noise ±0.6–2.8%, spreads 2–7.6×, background 0–15%, report lag 1 and 2). The whole sweep runs in
-/// bench (<c>Robinhood.Simulator sweep</c>); small fleets are where one endpoint's noise moves max/avg the most.
+/// The sweep's targets with the library's default gains, on every fleet of the published sweep
+/// (<c>Robinhood.Simulator sweep</c>, seed 42: 8–307 endpoints, noise ±0.6–2.9%, spreads 2.1–7.9×, background 0–15%,
+/// report lag 1 and 2): a fleet above the idealized A58 in steady state, or with a tick above 1.05 after convergence,
+/// fails its case, named by its seed.
 /// </summary>
 public sealed class FleetSweepTests
 {
-    private static readonly IReadOnlyList<GeneratedFleet> Fleets = [.. GeneratedFleet.Draw(20, 42).Where(f => f.Endpoints <= 10)];
+    private static readonly IReadOnlyList<GeneratedFleet> Fleets = GeneratedFleet.Draw(CommandLine.DefaultFleets, CommandLine.DefaultSeed);
 
     public static TheoryData<int> Seeds => [.. Fleets.Select(f => f.Seed)];
 
     [Fact]
-    public void Draw_Seed42_HasSmallFleetsWithBothReportLags()
+    public void Draw_Seed42_SpansTheRangesWithBothReportLags()
     {
-        Assert.InRange(Fleets.Count, 5, 8);
+        Assert.Equal(20, Fleets.Count);
         Assert.Contains(Fleets, f => f.ReportLag == 2);
         Assert.Contains(Fleets, f => f.ReportLag == 1);
+        Assert.InRange(Fleets.Min(f => f.Endpoints), GeneratedFleet.MinEndpoints, 10);
+        Assert.True(Fleets.Max(f => f.Endpoints) >= 300, "the sweep must reach a fleet of hundreds");
     }
 
     [Theory]
@@ -50,5 +54,7 @@ public sealed class FleetSweepTests
         Assert.Contains($"seed {fleet.Seed} ({fleet.Endpoints} endpoints) 1.0600", lines[1], StringComparison.Ordinal);
         Assert.Contains("7 ticks", lines[2], StringComparison.Ordinal);
         Assert.Equal("I/O stall: relieved within 5 ticks on every fleet.", lines[3]);
+        Assert.StartsWith($"Worst case for robinhood: steady 1.0123 on seed {fleet.Seed} ({fleet.Endpoints} endpoints", lines[4], StringComparison.Ordinal);
+        Assert.Contains("(a58-ideal 1.0100); highest tick 1.0600", lines[4], StringComparison.Ordinal);
     }
 }
