@@ -1,6 +1,7 @@
 // The controller's live dashboard in headless Chromium, against a controller with a fleet reporting.
 // Run by tests/Robinhood.Controller.Tests/Dashboard/DashboardBrowserTests.cs, which starts the
-// controller and passes ROBINHOOD_DASHBOARD_URL (and ROBINHOOD_SERVICE, the demo fleet's service).
+// controller and passes ROBINHOOD_DASHBOARD_URL (and ROBINHOOD_SERVICE, the demo fleet's service;
+// ROBINHOOD_ADMIN_TOKEN, the admin API's token, for the test that changes the mode and pins an endpoint).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
@@ -14,6 +15,7 @@ const minEndpoints = Number(process.env.ROBINHOOD_MIN_ENDPOINTS ?? 12);
 const screenshot = process.env.ROBINHOOD_SCREENSHOT
   ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/dashboard.png");
 const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const adminToken = process.env.ROBINHOOD_ADMIN_TOKEN;
 const deadline = 60_000;
 
 let browser;
@@ -46,11 +48,20 @@ const read = () => section().evaluate(s => ({
   maxAvg: s.querySelector('[data-testid="max-avg"]')?.textContent ?? "",
   frozen: s.querySelector('[data-testid="frozen"]') !== null,
   points: Number(s.querySelector('[data-testid="chart"]')?.getAttribute("data-points") ?? 0),
+  mode: s.querySelector('[data-testid="mode"]')?.textContent.trim() ?? "",
+  timeTicks: [...s.querySelectorAll('[data-testid="time-tick"]')].map(t => t.textContent.trim()),
+  eventMarks: [...s.querySelectorAll('[data-testid="event-mark"]')].map(m => m.getAttribute("data-kind")),
+  events: [...s.querySelectorAll('[data-testid="event"]')].map(e => ({ kind: e.getAttribute("data-kind"), text: e.textContent.trim() })),
   endpoints: [...s.querySelectorAll('[data-testid="endpoint"]')].map(r => ({
     endpoint: r.getAttribute("data-endpoint"),
     state: r.querySelector('[data-testid="state"]').textContent.trim(),
     weight: Number(r.querySelector('[data-testid="weight"]').textContent),
+    override: r.querySelector('[data-testid="override"]').textContent.trim(),
     utilization: r.querySelector('[data-testid="utilization"]').textContent.trim(),
+  })),
+  terms: [...s.querySelectorAll('[data-testid="terms"]')].map(t => ({
+    endpoint: t.getAttribute("data-endpoint"),
+    capacity: t.querySelector('[data-testid="capacity"]')?.textContent.trim() ?? "",
   })),
 }));
 
@@ -124,4 +135,59 @@ test("max/avg converges under 1.2, the chart plots its history, and the page sta
 
   await mkdir(path.dirname(screenshot), { recursive: true });
   await page.screenshot({ path: screenshot, fullPage: true });
+});
+
+test("endpoints are listed in numeric order and the history has a time axis", async () => {
+  const view = await until(v => v.endpoints.length < minEndpoints ? `${v.endpoints.length} endpoint rows`
+    : v.timeTicks.length < 2 ? `${v.timeTicks.length} time-axis labels` : undefined);
+
+  const names = view.endpoints.map(e => e.endpoint);
+  const octets = names.map(n => n.split(":")[0].split(".").map(Number));
+  for (let i = 1; i < octets.length; i++) {
+    const [a, b] = [octets[i - 1], octets[i]];
+    const cmp = a.map((x, k) => x - b[k]).find(d => d !== 0) ?? 0;
+    assert.ok(cmp < 0, `${names[i - 1]} is listed before ${names[i]}`);
+  }
+  assert.ok(names.indexOf("10.42.0.2:8080") < names.indexOf("10.42.0.10:8080"), `order ${names.join(",")}`);
+  for (const t of view.timeTicks) assert.match(t, /\d{1,2}:\d{2}:\d{2}/, `time-axis label '${t}'`);
+});
+
+/** An admin API call on the controller that serves the dashboard. */
+async function admin(method, path, body) {
+  const r = await fetch(new URL(`/admin/services/${service}${path}`, url), {
+    method,
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  assert.ok(r.ok, `${method} ${path}: ${r.status} ${await r.text()}`);
+}
+
+test("the mode and an override set through the admin API are read off the dashboard, marked on the history", async () => {
+  assert.ok(adminToken, "ROBINHOOD_ADMIN_TOKEN is not set");
+  const pinned = "10.42.0.3:8080";
+  await admin("PUT", "/rollout", { mode: "Blend", fraction: 0.5 });
+  await admin("PUT", `/endpoints/${pinned}/pin`, { weight: 1500 });
+
+  const view = await until(v => {
+    const row = v.endpoints.find(e => e.endpoint === pinned);
+    return v.mode !== "Blend 50%" ? `mode '${v.mode}'`
+      : row?.override !== "pinned 1500" || row.weight !== 1500 ? `row of ${pinned}: ${JSON.stringify(row)}`
+      : !v.eventMarks.includes("Override") ? `event marks ${v.eventMarks.join(",")}` : undefined;
+  });
+  assert.ok(view.events.some(e => e.kind === "Override" && e.text.includes(pinned) && e.text.includes("pinned 1500")),
+    `events ${JSON.stringify(view.events)}`);
+  assert.ok(view.events.some(e => e.kind === "Override" && e.text.includes("mode Active → Blend 50%")), `events ${JSON.stringify(view.events)}`);
+
+  // On demand: the capacity estimate and the loop's terms of one endpoint.
+  const other = "10.42.0.5:8080";
+  await section().locator(`[data-testid="endpoint"][data-endpoint="${other}"]`).click();
+  const opened = await until(v => /^\d+\.\d req\/s at 100% CPU$/.test(v.terms.find(t => t.endpoint === other)?.capacity ?? "")
+    ? undefined : `terms ${JSON.stringify(v.terms)}`);
+  assert.ok(Number.parseFloat(opened.terms[0].capacity) > 0);
+
+  await admin("PUT", "/rollout", { mode: "Active" });
+  await admin("DELETE", `/endpoints/${pinned}/override`);
+  await until(v => v.mode === "Active" && v.endpoints.find(e => e.endpoint === pinned)?.override === "" ? undefined : `mode '${v.mode}'`);
+  assert.deepEqual(page.errors, [], "the page threw");
 });

@@ -7,6 +7,7 @@ using Robinhood.Control;
 using Robinhood.Control.Persistence;
 using Robinhood.Control.Rollout;
 using Robinhood.Controller.Control;
+using Robinhood.Controller.Hosting;
 using Robinhood.Controller.Leadership;
 
 namespace Robinhood.Controller.Admin;
@@ -14,12 +15,16 @@ namespace Robinhood.Controller.Admin;
 /// <summary>
 /// The admin API on the Http endpoint: a service's rollout mode (Active, Shadow, Blend with a fraction) and
 /// per-endpoint overrides (drain, pin, release), live, kept with the controller state (Redis). Every call needs
-/// <c>Authorization: Bearer &lt;Robinhood:Admin:Token&gt;</c>; only the leading replica changes anything.
+/// <c>Authorization: Bearer &lt;Robinhood:Admin:Token&gt;</c>; only the replica that controls the service (leads its
+/// shard) answers: another refuses with 409, naming that leader in the message and in the <c>Robinhood-Leader</c> header.
 /// </summary>
 public static partial class AdminEndpoints
 {
     /// <summary>Largest pinned weight: 100× the mean weight, the largest weight bound the options allow.</summary>
     public const uint MaxPinnedWeight = 100_000;
+
+    /// <summary>Header of a refusal by a replica that does not control the service: its leader's advertised gRPC address.</summary>
+    public const string OwnerHeader = "Robinhood-Leader";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -29,8 +34,8 @@ public static partial class AdminEndpoints
     public static void MapAdmin(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin/services/{service}").AddEndpointFilter(Authorize);
-        admin.MapGet("", (string service, Fleet fleet) => fleet.Capture(service) is { } state ? Results.Json(Show(state), Json) : UnknownService(service));
-        admin.MapPut("/rollout", (string service, RolloutRequest? body, Fleet fleet, Ownership ownership, ILoggerFactory logs) =>
+        admin.MapGet("", (string service, Fleet fleet) => fleet.Capture(service) is { } state ? Results.Json(Show(state), Json) : HttpProblems.UnknownService(service));
+        admin.MapPut("/rollout", (string service, RolloutRequest? body, Fleet fleet, ILoggerFactory logs) =>
         {
             if (body?.Mode is not { } name || !Enum.TryParse<RolloutMode>(name, ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || int.TryParse(name, out _))
             {
@@ -48,16 +53,16 @@ public static partial class AdminEndpoints
                 return Refuse(rule);
             }
 
-            return Change(ownership, service, fleet, () => fleet.SetRollout(service, rollout), logs, $"rollout {mode} {rollout.Fraction}");
+            return Change(service, fleet, () => fleet.SetRollout(service, rollout), logs, $"rollout {mode} {rollout.Fraction}");
         });
-        admin.MapPut("/endpoints/{endpoint}/drain", (string service, string endpoint, Fleet fleet, Ownership ownership, ILoggerFactory logs) =>
-            Change(ownership, service, endpoint, fleet, c => c.Drain(endpoint), logs, "drain"));
-        admin.MapPut("/endpoints/{endpoint}/pin", (string service, string endpoint, PinRequest? body, Fleet fleet, Ownership ownership, ILoggerFactory logs) =>
+        admin.MapPut("/endpoints/{endpoint}/drain", (string service, string endpoint, Fleet fleet, ILoggerFactory logs) =>
+            Change(service, endpoint, fleet, c => c.Drain(endpoint), logs, "drain"));
+        admin.MapPut("/endpoints/{endpoint}/pin", (string service, string endpoint, PinRequest? body, Fleet fleet, ILoggerFactory logs) =>
             body?.Weight is not { } weight || weight is 0 or > MaxPinnedWeight
                 ? Refuse($"weight is required: an integer in [1, {MaxPinnedWeight}] on the mean-1000 scale (drain for 0)")
-                : Change(ownership, service, endpoint, fleet, c => c.Pin(endpoint, weight), logs, $"pin {weight}"));
-        admin.MapDelete("/endpoints/{endpoint}/override", (string service, string endpoint, Fleet fleet, Ownership ownership, ILoggerFactory logs) =>
-            Change(ownership, service, endpoint, fleet, c => c.Release(endpoint), logs, "release"));
+                : Change(service, endpoint, fleet, c => c.Pin(endpoint, weight), logs, $"pin {weight}"));
+        admin.MapDelete("/endpoints/{endpoint}/override", (string service, string endpoint, Fleet fleet, ILoggerFactory logs) =>
+            Change(service, endpoint, fleet, c => c.Release(endpoint), logs, "release"));
     }
 
     private static async ValueTask<object?> Authorize(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -78,30 +83,43 @@ public static partial class AdminEndpoints
             return Results.Problem("Authorization: Bearer <Robinhood:Admin:Token> is required", statusCode: StatusCodes.Status401Unauthorized);
         }
 
+        // Only the owner's state of a service ticks and is stored; another replica's would be overwritten.
+        var ownership = http.RequestServices.GetRequiredService<Ownership>();
+        var service = http.Request.RouteValues["service"] as string ?? "";
+        if (!ownership.Owns(service))
+        {
+            var owner = ownership.OwnerAddress(ownership.Map.Of(service));
+            if (owner is not null)
+            {
+                http.Response.Headers[OwnerHeader] = owner;
+            }
+
+            return Results.Problem(
+                owner is null
+                    ? $"this replica does not control service '{HttpProblems.Cut(service)}' and the leader of its shard is not known yet (it is read from Redis); retry on the leading replica"
+                    : $"this replica does not control service '{HttpProblems.Cut(service)}'; the leader of its shard is {owner} (its advertised gRPC address): send admin calls to that replica's Http endpoint",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+
         return await next(context).ConfigureAwait(false);
     }
 
-    private static IResult Change(Ownership ownership, string service, string endpoint, Fleet fleet, Func<ServiceController, bool> change, ILoggerFactory logs, string what)
+    private static IResult Change(string service, string endpoint, Fleet fleet, Func<ServiceController, bool> change, ILoggerFactory logs, string what)
     {
         var known = true;
-        var result = Change(ownership, service, fleet, () => fleet.Override(service, c => known = change(c)), logs, $"{what} {endpoint}");
-        return known ? result : Results.Problem($"endpoint '{Cut(endpoint)}' is not a member of service '{Cut(service)}'", statusCode: StatusCodes.Status404NotFound);
+        var result = Change(service, fleet, () => fleet.Override(service, c => known = change(c)), logs, $"{what} {endpoint}");
+        return known ? result : Results.Problem($"endpoint '{HttpProblems.Cut(endpoint)}' is not a member of service '{HttpProblems.Cut(service)}'", statusCode: StatusCodes.Status404NotFound);
     }
 
-    private static IResult Change(Ownership ownership, string service, Fleet fleet, Func<bool> change, ILoggerFactory logs, string what)
+    private static IResult Change(string service, Fleet fleet, Func<bool> change, ILoggerFactory logs, string what)
     {
-        if (!ownership.Owns(service))
-        {
-            return Results.Problem($"this replica does not control service '{Cut(service)}'; send admin calls to the owner of its shard ({ownership.OwnerAddress(ownership.Map.Of(service)) ?? "unknown"})", statusCode: StatusCodes.Status409Conflict);
-        }
-
         if (!change())
         {
-            return UnknownService(service);
+            return HttpProblems.UnknownService(service);
         }
 
         LogChanged(logs.CreateLogger(typeof(AdminEndpoints)), service, what);
-        return fleet.Capture(service) is { } state ? Results.Json(Show(state), Json) : UnknownService(service);
+        return fleet.Capture(service) is { } state ? Results.Json(Show(state), Json) : HttpProblems.UnknownService(service);
     }
 
     private static AdminService Show(ServiceControllerState state) => new(
@@ -117,11 +135,6 @@ public static partial class AdminEndpoints
             e.PinnedWeight))]);
 
     private static IResult Refuse(string rule) => Results.Problem(rule, statusCode: StatusCodes.Status400BadRequest);
-
-    private static IResult UnknownService(string service) =>
-        Results.Problem($"service '{Cut(service)}' is not known to this controller", statusCode: StatusCodes.Status404NotFound);
-
-    private static string Cut(string value) => value.Length <= 256 ? value : value[..256];
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Admin: {Service} {Change}")]
     private static partial void LogChanged(ILogger logger, string service, string change);

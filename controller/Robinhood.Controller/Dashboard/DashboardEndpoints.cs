@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Robinhood.Controller.Hosting;
 
 namespace Robinhood.Controller.Dashboard;
 
@@ -17,6 +18,9 @@ public static class DashboardEndpoints
         app.MapGet("/", () => Results.Redirect("/dashboard"));
         app.MapGet("/dashboard", () => Results.Content(page, "text/html; charset=utf-8"));
         app.MapGet("/api/services", (FleetView view) => Results.Json(view.Read(), Json));
+        app.MapGet("/api/services/{service}/endpoints", (string service, FleetView view) => view.Diagnose(service) is { } endpoints
+            ? Results.Json(endpoints, Json)
+            : HttpProblems.UnknownService(service));
     }
 
     private static string ReadPage()

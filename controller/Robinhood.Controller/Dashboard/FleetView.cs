@@ -1,20 +1,35 @@
 using System.Collections.Concurrent;
 using Robinhood.Control;
+using Robinhood.Control.Persistence;
 using Robinhood.Control.Rollout;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Leadership;
+using Robinhood.Controller.Persistence;
 using Robinhood.Controller.Publish;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Dashboard;
 
-/// <summary>What the dashboard shows: every service's latest tick (for a service another replica controls, its latest snapshot) and its recent max/avg utilization.</summary>
+/// <summary>
+/// What the dashboard shows: every service's latest tick (for a service another replica controls, its latest
+/// snapshot), its recent max/avg utilization, what happened to its endpoints (<see cref="ServiceEvent"/>) and, on
+/// demand, the loop's terms.
+/// </summary>
 public sealed class FleetView
 {
     /// <summary>Points of history kept per service (10 minutes at the default 1 s tick).</summary>
     public const int HistoryLength = 600;
 
+    /// <summary>Events kept per service, newest last.</summary>
+    public const int EventsLength = 200;
+
+    /// <summary>An ACTIVE endpoint whose weight moves by more than this share in one tick marks a step.</summary>
+    public const double StepChange = 0.2;
+
     private readonly ConcurrentDictionary<string, ServiceHistory> _services = new(StringComparer.Ordinal);
+    private readonly Ownership? _ownership;
+    private readonly Fleet? _fleet;
+    private readonly FollowedState? _followed;
 
     /// <summary>A view fed only through <see cref="Record(ServiceTick, DateTimeOffset)"/> and <see cref="Record(WeightSnapshot)"/>.</summary>
     public FleetView()
@@ -22,13 +37,19 @@ public sealed class FleetView
     }
 
     /// <summary>
-    /// The controller's view: a service this replica does not control shows the snapshots its cache takes in
-    /// from Redis; a service the cache forgets leaves it on every replica.
+    /// The controller's view: a service this replica does not control shows the snapshots its cache takes in from
+    /// Redis, with the mode, the overrides and the loop's terms of its stored state as last read (<see cref="FollowedState"/>);
+    /// a service the cache forgets leaves it on every replica.
     /// </summary>
-    public FleetView(SnapshotCache cache, Ownership ownership)
+    public FleetView(SnapshotCache cache, Ownership ownership, Fleet fleet, FollowedState followed)
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(ownership);
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(followed);
+        _ownership = ownership;
+        _fleet = fleet;
+        _followed = followed;
         cache.Published += snapshots =>
         {
             foreach (var snapshot in snapshots)
@@ -44,6 +65,9 @@ public sealed class FleetView
 
     /// <summary>Drops a forgotten service and its history.</summary>
     public void Forget(string service) => _services.TryRemove(service, out _);
+
+    /// <summary>Another replica controls the service: what this one knows of it comes from Redis.</summary>
+    private bool Follows(string service) => _ownership is { } o && !o.Owns(service);
 
     public void Record(ServiceTick tick, DateTimeOffset at)
     {
@@ -79,15 +103,30 @@ public sealed class FleetView
                 history.Version = version;
             }
 
-            history.Latest = weights;
             if (at is { } point)
             {
-                history.Points.Enqueue(new HistoryPoint(point.ToUnixTimeMilliseconds(), ServiceStatistics.Of(weights).MaxOverAverage));
-                while (history.Points.Count > HistoryLength)
+                var ms = point.ToUnixTimeMilliseconds();
+                if (history.Latest is { } previous)
                 {
-                    history.Points.Dequeue();
+                    foreach (var e in ServiceEvents.Between(previous, weights, ms))
+                    {
+                        Keep(history.Events, e, EventsLength);
+                    }
                 }
+
+                Keep(history.Points, new HistoryPoint(ms, ServiceStatistics.Of(weights).MaxOverAverage), HistoryLength);
             }
+
+            history.Latest = weights;
+        }
+    }
+
+    private static void Keep<T>(Queue<T> queue, T item, int length)
+    {
+        queue.Enqueue(item);
+        while (queue.Count > length)
+        {
+            queue.Dequeue();
         }
     }
 
@@ -102,19 +141,42 @@ public sealed class FleetView
                 // A service is added an instant before its first weights are recorded; skip it until then.
                 if (history.Latest is { } latest)
                 {
+                    var (rollout, endpoints) = Follows(service) && _followed?.Get(service) is { } state
+                        ? (state.Rollout, WithOverrides(latest.Endpoints, state))
+                        : (latest.Rollout, [.. latest.Endpoints]);
                     views.Add(new ServiceView(
                         service,
-                        latest.Rollout.Mode,
-                        latest.Rollout.Fraction,
+                        rollout.Mode,
+                        rollout.Fraction,
                         latest.Frozen,
                         ServiceStatistics.Of(latest).MaxOverAverage,
-                        [.. latest.Endpoints],
-                        [.. history.Points]));
+                        endpoints,
+                        [.. history.Points],
+                        [.. history.Events]));
                 }
             }
         }
 
         return views;
+    }
+
+    /// <summary>
+    /// Every endpoint's capacity estimate and the terms of the loop's last step: this replica's own for a service it
+    /// controls, else as of its last read of the stored state. Null for a service this replica has no state of.
+    /// </summary>
+    public IReadOnlyList<EndpointDiagnostics>? Diagnose(string service)
+    {
+        var state = Follows(service) ? _followed?.Get(service) : _fleet?.Capture(service);
+        return state is null ? null : [.. state.Endpoints.Select(EndpointDiagnostics.Of)];
+    }
+
+    /// <summary>Another replica's snapshot endpoints with the computed weight and the override of its stored state.</summary>
+    private static WeightedEndpoint[] WithOverrides(IReadOnlyList<WeightedEndpoint> endpoints, ServiceControllerState state)
+    {
+        var byName = state.Endpoints.ToDictionary(e => e.Endpoint, StringComparer.Ordinal);
+        return [.. endpoints.Select(e => byName.TryGetValue(e.Endpoint, out var s)
+            ? e with { Computed = s.Computed, Pinned = s.PinnedWeight, Drained = s.Drained }
+            : e)];
     }
 
     private sealed class ServiceHistory
@@ -125,6 +187,8 @@ public sealed class FleetView
         public ulong Version { get; set; }
 
         public Queue<HistoryPoint> Points { get; } = new();
+
+        public Queue<ServiceEvent> Events { get; } = new();
     }
 }
 
@@ -132,7 +196,7 @@ public sealed class FleetView
 public readonly record struct HistoryPoint(long At, double MaxAvg);
 
 /// <summary>A service as the dashboard renders it.</summary>
-/// <param name="Mode">The rollout mode (Active on a follower, which sees only the leader's snapshots).</param>
+/// <param name="Mode">The rollout mode (for a service another replica controls, as of the last read of its stored state).</param>
 public sealed record ServiceView(
     string Service,
     RolloutMode Mode,
@@ -140,4 +204,45 @@ public sealed record ServiceView(
     bool Frozen,
     double MaxAvg,
     IReadOnlyList<WeightedEndpoint> Endpoints,
-    IReadOnlyList<HistoryPoint> History);
+    IReadOnlyList<HistoryPoint> History,
+    IReadOnlyList<ServiceEvent> Events);
+
+/// <summary>One endpoint's capacity estimate and the terms of the loop's last step, as the dashboard shows them on demand.</summary>
+/// <param name="Signal">The smoothed utilization signal the loop used (CPU, or in-flight when that is higher).</param>
+/// <param name="CapacityEstimate">Requests per second at 100% CPU, estimated from requests_per_second / CPU; null without one.</param>
+/// <param name="FeedForward">Log of the capacity estimate relative to the fleet's.</param>
+/// <param name="Error">Relative error (setpoint − signal) / setpoint after the deadband.</param>
+public sealed record EndpointDiagnostics(
+    string Endpoint,
+    EndpointPhase Phase,
+    double Signal,
+    double? CapacityEstimate,
+    double FeedForward,
+    double Error,
+    double Proportional,
+    double Integral,
+    double Derivative,
+    uint Computed,
+    uint Published,
+    bool Drained,
+    uint? PinnedWeight)
+{
+    public static EndpointDiagnostics Of(EndpointControlState e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(
+            e.Endpoint,
+            e.Drained ? EndpointPhase.Draining : e.Phase,
+            e.Signal.IsSet ? e.Signal.Value : 0,
+            e.LogCapacity.IsSet ? Math.Exp(e.LogCapacity.Value) : null,
+            e.FeedForward,
+            e.Error,
+            e.Proportional,
+            e.Integral,
+            e.Derivative,
+            e.Computed,
+            e.Published,
+            e.Drained,
+            e.PinnedWeight);
+    }
+}

@@ -10,6 +10,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RedisConnection>();
         services.AddSingleton<StateStore>();
+        services.AddSingleton<FollowedState>();
         services.AddShardWork<StateWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StateWriter>());
         services.AddHostedService<SnapshotFeed>();

@@ -9,11 +9,13 @@ namespace Robinhood.Controller.Persistence;
 /// Feeds the snapshots of services this replica does not control from Redis into its <see cref="SnapshotCache"/>
 /// (the services it controls are fed by its ticks), so any replica serves Watch and xDS for every service:
 /// pub/sub as they are written, plus a full read every <c>Robinhood:Redis:ResyncInterval</c> and whenever the
-/// connection comes back (a missed message heals there). A service its owner forgot is removed (its empty
-/// snapshot on the channel, or its absence at a resync).
+/// connection comes back (a missed message heals there), and, at each full read, the stored controller states of
+/// those services (<see cref="FollowedState"/>: mode, overrides, the loop's terms for the dashboard). A service its
+/// owner forgot is removed (its empty snapshot on the channel, or its absence at a resync).
 /// </summary>
 public sealed class SnapshotFeed(
     SnapshotCache cache,
+    FollowedState followed,
     StateStore store,
     RedisConnection redis,
     Ownership ownership,
@@ -89,7 +91,7 @@ public sealed class SnapshotFeed(
 
     private async Task ResyncAsync()
     {
-        var stored = await store.LoadAsync(s => !ownership.Owns(s), withState: false).ConfigureAwait(false);
+        var stored = await store.LoadAsync(s => !ownership.Owns(s)).ConfigureAwait(false);
         cache.Set([.. stored.Select(s => s.Snapshot).OfType<WeightSnapshot>()]);
         // A forgotten service whose message was missed goes here.
         var names = stored.Select(s => s.Service).ToHashSet(StringComparer.Ordinal);
@@ -97,6 +99,8 @@ public sealed class SnapshotFeed(
         {
             cache.Remove(service);
         }
+
+        followed.Set(stored);
 
         if (!ownership.Owned.ContainsKey(0))
         {

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,11 +28,16 @@ public sealed class Fleet : IAsyncDisposable
 
     public Uri ControllerGrpc { get; }
 
+    /// <summary>The controller's Http endpoint (dashboard, admin API): the one of its two that is not gRPC.</summary>
+    public Uri ControllerHttp => _controller.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+        .Select(a => new Uri(a)).Single(a => a != ControllerGrpc);
+
     public IReadOnlyList<FleetBackend> Backends { get; }
 
-    public static async Task<Fleet> StartAsync(string service, bool grpc, int count = 4)
+    /// <param name="controllerArgs">More command-line settings for the controller.</param>
+    public static async Task<Fleet> StartAsync(string service, bool grpc, int count = 4, params string[] controllerArgs)
     {
-        var (controller, address) = await StartControllerAsync();
+        var (controller, address) = await StartControllerAsync(controllerArgs);
         var backends = new List<FleetBackend>();
         for (var i = 0; i < count; i++)
         {
@@ -41,7 +48,7 @@ public sealed class Fleet : IAsyncDisposable
     }
 
     /// <summary>The controller host on loopback with a fast loop (250 ms ticks, 1 s warm-up), and its gRPC address.</summary>
-    public static async Task<(WebApplication Controller, Uri Grpc)> StartControllerAsync()
+    public static async Task<(WebApplication Controller, Uri Grpc)> StartControllerAsync(params string[] more)
     {
         var controller = ControllerHost.Build(
         [
@@ -52,6 +59,7 @@ public sealed class Fleet : IAsyncDisposable
             "--Robinhood:Control:Interval=00:00:00.250",
             "--Robinhood:Control:WarmUp=00:00:01",
             "--Logging:LogLevel:Default=Warning",
+            .. more,
         ]);
         await controller.StartAsync();
         return (controller, await ProxyAddresses.Http2OnlyAsync(controller));

@@ -1,12 +1,14 @@
 using Google.Protobuf.WellKnownTypes;
 using Robinhood.Control;
+using Robinhood.Control.Rollout;
+using Robinhood.Controller.Control;
 using Robinhood.Controller.Dashboard;
 using Robinhood.Controller.Publish;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Tests.Dashboard;
 
-/// <summary>What a replica that does not lead shows from the leader's snapshots.</summary>
+/// <summary>What a replica that does not lead shows from the leader's snapshots, and the events marked on a service's history.</summary>
 public sealed class FleetViewTests
 {
     private static readonly DateTimeOffset ComputedAt = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
@@ -72,6 +74,39 @@ public sealed class FleetViewTests
         Assert.Single(unchanged.History);
         Assert.Equal(900u, Assert.Single(newer.Endpoints).Weight);
         Assert.Equal([ComputedAt.ToUnixTimeMilliseconds(), ComputedAt.AddSeconds(1).ToUnixTimeMilliseconds()], newer.History.Select(p => p.At));
+    }
+
+    [Fact]
+    public void RecordTick_JoinStaleStepOverrideAndModeChange_MarkedAtTheirTick()
+    {
+        var view = new FleetView();
+        var at = ComputedAt;
+        WeightedEndpoint Active(string endpoint, uint computed) => new(endpoint, "zone-a", computed, EndpointPhase.Active, 0.5) { Computed = computed };
+        void Tick(ServiceWeights weights)
+        {
+            at = at.AddSeconds(1);
+            view.Record(new ServiceTick(weights, 0.5), at);
+        }
+
+        Tick(new ServiceWeights("checkout", [Active("10.0.0.1:80", 1000), Active("10.0.0.2:80", 1000)], false));
+        Tick(new ServiceWeights("checkout", [Active("10.0.0.1:80", 1150), Active("10.0.0.2:80", 850)], false));
+        Tick(new ServiceWeights("checkout", [Active("10.0.0.1:80", 1500), Active("10.0.0.2:80", 500), Active("10.0.0.3:80", 1000)], false));
+        Tick(new ServiceWeights("checkout",
+            [Active("10.0.0.1:80", 1500) with { Pinned = 1500 }, Active("10.0.0.2:80", 500) with { Phase = EndpointPhase.Stale }, Active("10.0.0.3:80", 1000)], false)
+        {
+            Rollout = new(RolloutMode.Blend, 0.5),
+        });
+
+        var t = ComputedAt.ToUnixTimeMilliseconds();
+        Assert.Equal(
+        [
+            new ServiceEvent(t + 3000, ServiceEventKind.Step, "10.0.0.1:80", "weight 1150 → 1500"),
+            new ServiceEvent(t + 3000, ServiceEventKind.Step, "10.0.0.2:80", "weight 850 → 500"),
+            new ServiceEvent(t + 3000, ServiceEventKind.Join, "10.0.0.3:80", "joined"),
+            new ServiceEvent(t + 4000, ServiceEventKind.Override, "", "mode Active → Blend 50%"),
+            new ServiceEvent(t + 4000, ServiceEventKind.Override, "10.0.0.1:80", "pinned 1500"),
+            new ServiceEvent(t + 4000, ServiceEventKind.Stale, "10.0.0.2:80", "no reports: STALE"),
+        ], Assert.Single(view.Read()).Events);
     }
 
     private static WeightSnapshot Snapshot(ulong version, DateTimeOffset computedAt, params (string Endpoint, uint Weight, EndpointState State, double Utilization)[] endpoints)

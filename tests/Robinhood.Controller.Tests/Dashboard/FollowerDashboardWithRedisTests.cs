@@ -1,8 +1,13 @@
+using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Robinhood.Control;
+using Robinhood.Control.Rollout;
+using Robinhood.Controller.Admin;
 using Robinhood.Controller.Dashboard;
 using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
@@ -13,7 +18,8 @@ namespace Robinhood.Controller.Tests.Dashboard;
 
 /// <summary>
 /// Two controller replicas on one real redis-server: the one that does not lead never ticks, yet its
-/// <c>/api/services</c> shows what the leader published.
+/// <c>/api/services</c> shows what the leader published, and the leader's mode, overrides and loop terms; its admin API
+/// refuses, naming the leader.
 /// </summary>
 [Collection(RedisCollection.Name)]
 public sealed class FollowerDashboardWithRedisTests
@@ -54,6 +60,69 @@ public sealed class FollowerDashboardWithRedisTests
         Assert.False(shown.Frozen);
         Assert.Equal(published.ComputedAt.ToDateTimeOffset().ToUnixTimeMilliseconds(), shown.History[^1].At);
         Assert.Equal(0, follower.Loop.Ticks);
+    }
+
+    [Fact]
+    public async Task AdminAndDashboard_OnFollower_RefusesNamingTheLeaderAndShowsTheLeadersModeOverrideAndTerms()
+    {
+        const string token = "admin-token-for-tests-0123456789";
+        await using var redis = await RedisServer.StartAsync();
+        var followerTime = new FakeTimeProvider();
+        await using var follower = await RedisStateTests.StartAsync(redis, followerTime, $"--Robinhood:Admin:Token={token}");
+        var followerOwnership = follower.App.Services.GetRequiredService<Ownership>();
+        followerOwnership.Release(0, "test: the other replica leads");
+        var leaderTime = new FakeTimeProvider(followerTime.GetUtcNow());
+        await using var leader = await RedisStateTests.StartAsync(redis, leaderTime, $"--Robinhood:Admin:Token={token}");
+        var leaderAddress = leader.App.Services.GetRequiredService<Ownership>().AdvertisedAddress;
+        var fleet = new ModelledService(Service, 6, seed: 7);
+        using var stream = new ReportStream(leader.Reporter);
+        await RedisStateTests.RunAsync(leader, leaderTime, fleet, stream, ticks: 12);
+        var drained = fleet.Endpoints.ElementAt(2);
+
+        Assert.Equal(HttpStatusCode.OK, (await AdminAsync(leader, token, HttpMethod.Put, "/rollout", new { mode = "Blend", fraction = 0.5 })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await AdminAsync(leader, token, HttpMethod.Put, $"/endpoints/{drained}/drain")).Status);
+        await RedisStateTests.RunAsync(leader, leaderTime, fleet, stream, ticks: 2);
+        var published = leader.Snapshots.Get(Service).Version;
+        // The follower reads the leader's address and state at its next full read, one ResyncInterval (5 s) on.
+        await RedisStateTests.Eventually(async () =>
+        {
+            followerTime.Advance(TimeSpan.FromSeconds(5));
+            var shown = (await ServicesAsync(follower)).SingleOrDefault(s => s.Service == Service);
+            return followerOwnership.OwnerAddress(0) == leaderAddress && shown?.Mode == RolloutMode.Blend
+                && follower.Snapshots.Get(Service).Version == published;
+        });
+
+        var refused = await AdminAsync(follower, token, HttpMethod.Put, "/rollout", new { mode = "Active" });
+        Assert.Equal(HttpStatusCode.Conflict, refused.Status);
+        Assert.Contains($"the leader of its shard is {leaderAddress}", refused.Body, StringComparison.Ordinal);
+        Assert.Equal(leaderAddress, refused.Leader);
+
+        var service = (await ServicesAsync(follower)).Single(s => s.Service == Service);
+        Assert.Equal((RolloutMode.Blend, 0.5), (service.Mode, service.Fraction));
+        var row = service.Endpoints.Single(e => e.Endpoint == drained);
+        Assert.True(row.Drained, "the follower shows the leader's drain");
+        Assert.Equal((EndpointPhase.Draining, 0u), (row.Phase, row.Weight));
+        Assert.All(service.Endpoints.Where(e => e.Endpoint != drained), e => Assert.True(e.Computed > 0, $"computed weight of {e.Endpoint}"));
+        var terms = await follower.Http.GetFromJsonAsync<List<EndpointDiagnostics>>(new Uri($"/api/services/{Service}/endpoints", UriKind.Relative), Json)
+            ?? throw new InvalidOperationException("the endpoints API answered null");
+        Assert.Equal(fleet.Endpoints.Order(StringComparer.Ordinal), terms.Select(t => t.Endpoint));
+        Assert.All(terms.Where(t => t.Endpoint != drained), t => Assert.True(t.CapacityEstimate > 0, $"capacity estimate of {t.Endpoint}"));
+        // The refusal changed nothing: the leader still blends.
+        Assert.Contains("\"mode\":\"Blend\"", (await AdminAsync(leader, token, HttpMethod.Get, "")).Body, StringComparison.Ordinal);
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body, string? Leader)> AdminAsync(RunningController controller, string token, HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, $"/admin/services/{Service}{path}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await controller.Http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(),
+            response.Headers.TryGetValues(AdminEndpoints.OwnerHeader, out var values) ? values.Single() : null);
     }
 
     private static async Task<IReadOnlyList<ServiceView>> ServicesAsync(RunningController controller) =>
