@@ -19,7 +19,18 @@ public enum Command
 /// <summary>The parsed command line: run the scenarios (default), tune the gains or sweep generated fleets.</summary>
 /// <param name="Scenario">One scenario's name, or null for all of them.</param>
 /// <param name="Fleets">How many fleets the sweep draws.</param>
-public sealed record CommandLine(Command Command, bool Help, string? Out, string? Scenario, int Seed, int Fleets = CommandLine.DefaultFleets)
+/// <param name="Fleet">For tune: a fleet description file to tune on.</param>
+/// <param name="FromController">For tune: a running controller's Http endpoint to derive the fleet from (with <paramref name="Service"/>).</param>
+public sealed record CommandLine(
+    Command Command,
+    bool Help,
+    string? Out,
+    string? Scenario,
+    int Seed,
+    int Fleets = CommandLine.DefaultFleets,
+    string? Fleet = null,
+    Uri? FromController = null,
+    string? Service = null)
 {
     public const int DefaultSeed = 42;
 
@@ -30,7 +41,7 @@ public sealed record CommandLine(Command Command, bool Help, string? Out, string
     public const string Usage =
         """
         usage: Robinhood.Simulator --out DIR [--scenario NAME] [--seed N]
-               Robinhood.Simulator tune [--out DIR] [--seed N]
+               Robinhood.Simulator tune [--out DIR] [--seed N] [--fleet FILE | --from-controller URL --service NAME]
                Robinhood.Simulator sweep [--out DIR] [--seed N] [--fleets N]
         """;
 
@@ -46,7 +57,7 @@ public sealed record CommandLine(Command Command, bool Help, string? Out, string
         string[] allowed = command switch
         {
             Command.Simulate => ["--out", "--scenario", "--seed"],
-            Command.Tune => ["--out", "--seed"],
+            Command.Tune => ["--out", "--seed", "--fleet", "--from-controller", "--service"],
             _ => ["--out", "--seed", "--fleets"],
         };
         for (var i = command == Command.Simulate ? 0 : 1; i < args.Count; i++)
@@ -99,12 +110,31 @@ public sealed record CommandLine(Command Command, bool Help, string? Out, string
             throw new UsageException($"--fleets must be an integer from 1 to {MaxFleets}; got '{f}'");
         }
 
+        var fleet = values.GetValueOrDefault("--fleet");
+        Uri? controller = null;
+        if (values.TryGetValue("--from-controller", out var c) &&
+            (!Uri.TryCreate(c, UriKind.Absolute, out controller) || controller.Scheme is not ("http" or "https")))
+        {
+            throw new UsageException($"--from-controller must be an absolute http(s) URL of the controller's Http endpoint (e.g. http://127.0.0.1:7001); got '{c}'");
+        }
+
+        var service = values.GetValueOrDefault("--service");
+        if (fleet is not null && controller is not null)
+        {
+            throw new UsageException("--fleet and --from-controller cannot both be given: tune on a file or on a running controller's fleet");
+        }
+
+        if ((controller is null) != (service is null))
+        {
+            throw new UsageException("--from-controller and --service go together: the controller and the service whose fleet to derive");
+        }
+
         var output = values.GetValueOrDefault("--out");
         if (command == Command.Simulate && output is null)
         {
             throw new UsageException("--out is required: the directory to write results.json, results.md and the charts to");
         }
 
-        return new CommandLine(command, false, output, scenario, seed, fleets);
+        return new CommandLine(command, false, output, scenario, seed, fleets, fleet, controller, service);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Robinhood.Simulator.Fleet;
 using Robinhood.Simulator.Reporting;
 using Robinhood.Simulator.Scenarios;
 using Robinhood.Simulator.Simulation;
@@ -36,7 +37,7 @@ public static class SimulatorCli
 
         return command.Command switch
         {
-            Command.Tune => Tune(command, stdout),
+            Command.Tune => Tune(command, stdout, stderr),
             Command.Sweep => Sweep(command, stdout),
             _ => Simulate(command, stdout),
         };
@@ -63,21 +64,49 @@ public static class SimulatorCli
         return 0;
     }
 
-    private static int Tune(CommandLine command, TextWriter stdout)
+    private static int Tune(CommandLine command, TextWriter stdout, TextWriter stderr)
     {
+        FleetDescription? fleet;
+        string? source;
+        try
+        {
+            (fleet, source) = command switch
+            {
+                { Fleet: { } path } => (FleetDescription.Read(path), path),
+                { FromController: { } controller, Service: { } service } => (Derive(controller, service), $"service {service} at {controller}"),
+                _ => (null, null),
+            };
+        }
+        catch (Exception e) when (e is FormatException or HttpRequestException or TaskCanceledException or IOException)
+        {
+            stderr.WriteLine($"error: {(command.Fleet is not null ? "--fleet" : "--from-controller")}: {e.Message}");
+            return BadArguments;
+        }
+
         var clock = Stopwatch.StartNew();
-        var ranked = GainTuner.Sweep(command.Seed);
-        var defaults = GainTuner.Defaults(command.Seed);
-        var report = TuneReport.Render(ranked, defaults, command.Seed, clock.Elapsed);
+        var ranked = GainTuner.Sweep(command.Seed, fleet: fleet);
+        var defaults = GainTuner.Defaults(command.Seed, fleet: fleet);
+        var report = TuneReport.Render(ranked, defaults, command.Seed, clock.Elapsed, fleet is null ? null : $"{source} ({fleet.Count} endpoints)");
         stdout.Write(report);
         if (command.Out is { } output)
         {
             var dir = Directory.CreateDirectory(output).FullName;
             File.WriteAllText(Path.Combine(dir, "tune.md"), report);
             stdout.WriteLine($"wrote {Path.Combine(dir, "tune.md")}");
+            if (command.FromController is not null)
+            {
+                File.WriteAllText(Path.Combine(dir, "fleet.json"), fleet!.ToJson());
+                stdout.WriteLine($"wrote {Path.Combine(dir, "fleet.json")} (the derived fleet: edit it and pass it with --fleet)");
+            }
         }
 
         return 0;
+    }
+
+    private static FleetDescription Derive(Uri controller, string service)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        return ControllerFleet.ReadAsync(http, controller, service, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     private static int Sweep(CommandLine command, TextWriter stdout)

@@ -10,18 +10,25 @@ public static class SimulationRun
 {
     /// <summary>The same <paramref name="seed"/> gives the same fleet, noise and result for every strategy.</summary>
     /// <param name="reportLag">Ticks between what a node did and the strategies seeing its report (1: the previous tick's).</param>
+    /// <param name="nodes">The fleet's nodes as given (a description of a real fleet); null to draw them from the seed.</param>
     public static RunResult Execute(
         Scenario scenario,
         string strategy,
         int seed,
         ControlOptions? options = null,
         FleetParameters? parameters = null,
-        int reportLag = 1)
+        int reportLag = 1,
+        IReadOnlyList<NodeSpec>? nodes = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(reportLag, 1);
         ArgumentNullException.ThrowIfNull(scenario);
         parameters ??= new FleetParameters();
-        var nodes = FleetModel.Generate(scenario.Nodes, parameters, new Random(seed));
+        if (nodes is not null && nodes.Count != scenario.Nodes)
+        {
+            throw new ArgumentException($"the scenario has {scenario.Nodes} nodes, the fleet {nodes.Count}", nameof(nodes));
+        }
+
+        nodes ??= FleetModel.Generate(scenario.Nodes, parameters, new Random(seed));
         var fleet = new FleetModel(nodes, parameters, new Random(unchecked(seed + 1)));
         var router = StrategyCatalog.Create(strategy, new Random(unchecked(seed + 2)), options);
         var watched = scenario.Watched(nodes);

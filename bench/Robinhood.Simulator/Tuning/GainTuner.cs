@@ -1,4 +1,5 @@
 using Robinhood.Control;
+using Robinhood.Simulator.Fleet;
 using Robinhood.Simulator.Scenarios;
 using Robinhood.Simulator.Simulation;
 
@@ -31,9 +32,10 @@ public static class GainTuner
     public static IReadOnlyList<Scenario> Scenarios { get; } = [.. ScenarioCatalog.All.Where(s => s.Name != "large-fleet")];
 
     /// <summary>Every candidate of both stages, best first (ties keep grid order, so the result is deterministic).</summary>
-    public static IReadOnlyList<GainCandidate> Sweep(int seed, IReadOnlyList<Scenario>? scenarios = null)
+    /// <param name="fleet">A fleet like yours: its scenarios on its endpoints instead of the modelled 24 nodes.</param>
+    public static IReadOnlyList<GainCandidate> Sweep(int seed, IReadOnlyList<Scenario>? scenarios = null, FleetDescription? fleet = null)
     {
-        scenarios ??= Scenarios;
+        scenarios ??= fleet?.Scenarios() ?? Scenarios;
         var loop = Score(
             [.. from kp in KpGrid
                 from ki in KiGrid
@@ -43,7 +45,8 @@ public static class GainTuner
                 where o.Validate().Count == 0
                 select o],
             seed,
-            scenarios);
+            scenarios,
+            fleet);
         var b = loop[0].Options;
         var damping = Score(
             [.. from kd in KdGrid
@@ -56,13 +59,14 @@ public static class GainTuner
                     Kd = kd, Deadband = db, ChangeThreshold = ct,
                 }],
             seed,
-            scenarios);
+            scenarios,
+            fleet);
         return Rank([.. loop, .. damping]);
     }
 
     /// <summary>The library defaults scored the same way, to compare the best set against.</summary>
-    public static GainCandidate Defaults(int seed, IReadOnlyList<Scenario>? scenarios = null) =>
-        Score([new ControlOptions()], seed, scenarios ?? Scenarios)[0];
+    public static GainCandidate Defaults(int seed, IReadOnlyList<Scenario>? scenarios = null, FleetDescription? fleet = null) =>
+        Score([new ControlOptions()], seed, scenarios ?? fleet?.Scenarios() ?? Scenarios, fleet)[0];
 
     /// <summary>
     /// Mean over scenarios of: (max/avg − 1) + in-flight overload + 0.001 × ticks to converge (200 if never)
@@ -76,12 +80,14 @@ public static class GainTuner
             (r.MaxAvg - 1) + r.InFlightOverload + (0.001 * (r.ConvergenceTicks ?? 200)) + (0.1 * r.WeightChurn));
     }
 
-    private static IReadOnlyList<GainCandidate> Score(IReadOnlyList<ControlOptions> grid, int seed, IReadOnlyList<Scenario> scenarios)
+    private static IReadOnlyList<GainCandidate> Score(IReadOnlyList<ControlOptions> grid, int seed, IReadOnlyList<Scenario> scenarios, FleetDescription? fleet)
     {
         var candidates = new GainCandidate[grid.Count];
+        var nodes = fleet?.Nodes();
         Parallel.For(0, grid.Count, i =>
         {
-            var results = scenarios.Select(s => SimulationRun.Execute(s, "robinhood", seed, grid[i]).Metrics).ToArray();
+            var results = scenarios.Select(s =>
+                SimulationRun.Execute(s, "robinhood", seed, grid[i], fleet?.Parameters, fleet?.ReportLag ?? 1, nodes).Metrics).ToArray();
             candidates[i] = new GainCandidate(grid[i], ScoreOf(results), results);
         });
         return Rank(candidates);

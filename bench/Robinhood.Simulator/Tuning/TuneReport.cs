@@ -7,14 +7,16 @@ namespace Robinhood.Simulator.Tuning;
 /// <summary>What the tuner prints: the ranking, the best set's scores, and the set as operators paste it.</summary>
 public static class TuneReport
 {
-    public static string Render(IReadOnlyList<GainCandidate> ranked, GainCandidate defaults, int seed, TimeSpan elapsed)
+    /// <param name="fleet">What fleet the scenarios ran on, when not the modelled 24 nodes.</param>
+    public static string Render(IReadOnlyList<GainCandidate> ranked, GainCandidate defaults, int seed, TimeSpan elapsed, string? fleet = null)
     {
         ArgumentNullException.ThrowIfNull(ranked);
         ArgumentNullException.ThrowIfNull(defaults);
         var best = ranked[0];
         var keys = best.Gains.Select(g => g.Key).ToList();
         var text = new StringBuilder();
-        text.AppendLine(Invariant($"Swept {ranked.Count} gain sets × {best.Results.Count} scenarios (seed {seed}) in {elapsed.TotalSeconds:0.0} s."));
+        text.AppendLine(Invariant($"Swept {ranked.Count} gain sets × {best.Results.Count} scenarios (seed {seed}) in {elapsed.TotalSeconds:0.0} s") +
+            (fleet is null ? " on the modelled fleet (24 nodes, capacities ~4× apart)." : $" on {fleet}."));
         text.AppendLine();
         text.AppendLine($"| rank | {string.Join(" | ", keys)} | score |");
         text.AppendLine($"| ---: |{string.Concat(keys.Select(_ => " ---: |"))} ---: |");
