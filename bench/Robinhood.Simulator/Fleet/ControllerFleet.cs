@@ -42,7 +42,7 @@ public static class ControllerFleet
             if (e.GetProperty("phase").GetString() == "Active"
                 && e.GetProperty("capacityEstimate") is { ValueKind: JsonValueKind.Number } capacity && capacity.GetDouble() > 0)
             {
-                endpoints.Add(new EndpointGroup(capacity.GetDouble(), Background: 0, Name: e.GetProperty("endpoint").GetString()));
+                endpoints.Add(new EndpointGroup(Math.Round(capacity.GetDouble(), 1), Background: 0, Name: e.GetProperty("endpoint").GetString()));
                 signals.Add(e.GetProperty("signal").GetDouble());
             }
         }
