@@ -184,10 +184,10 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
     }
 
     /// <summary>
-    /// What is stored of the services <paramref name="which"/> picks (all when null): snapshot, and state unless
-    /// <paramref name="withState"/> is false; read only, for a replica resyncing.
+    /// What is stored of the services <paramref name="which"/> picks (all when null): snapshot and state; read only,
+    /// for a replica resyncing.
     /// </summary>
-    public async Task<IReadOnlyList<StoredService>> LoadAsync(Func<string, bool>? which = null, bool withState = true)
+    public async Task<IReadOnlyList<StoredService>> LoadAsync(Func<string, bool>? which = null)
     {
         var db = await Database().ConfigureAwait(false);
         var names = await NamesAsync(db, which).ConfigureAwait(false);
@@ -195,11 +195,11 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
         foreach (var chunk in names.Chunk(Batch))
         {
             var snapshots = chunk.Select(n => db.StringGetAsync(SnapshotKey(n))).ToArray();
-            var states = withState ? chunk.Select(n => db.StringGetAsync(StateKey(n))).ToArray() : [];
+            var states = chunk.Select(n => db.StringGetAsync(StateKey(n))).ToArray();
             await Task.WhenAll([.. snapshots, .. states]).ConfigureAwait(false);
             for (var i = 0; i < chunk.Length; i++)
             {
-                loaded.Add(Stored(chunk[i], await snapshots[i].ConfigureAwait(false), withState ? await states[i].ConfigureAwait(false) : RedisValue.Null));
+                loaded.Add(Stored(chunk[i], await snapshots[i].ConfigureAwait(false), await states[i].ConfigureAwait(false)));
             }
         }
 
