@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.Time.Testing;
 using k8s.Models;
 using Robinhood.Controller.Auth;
 using Robinhood.Controller.Tests.Hosting;
@@ -54,7 +55,10 @@ public sealed class AgentAuthenticationTests
         await using var api = await FakeKubernetesApiServer.StartAsync();
         api.SetToken("pod-token", Authenticated([Audience], "system:serviceaccount:shop:web", pod: "web-1"));
         api.PutPod(Pod("shop", "web-1", "10.2.0.7"));
-        await using var controller = await StartAsync(api);
+        // The review is trusted for CacheFor (30 s) on the controller's clock: a fake one, so a slow machine
+        // cannot pass it between the two streams (on the real clock this failed once).
+        var time = new FakeTimeProvider();
+        await using var controller = await RunningController.StartAsync(time, ["--Robinhood:Auth:Mode=Kubernetes", $"--Robinhood:Kubernetes:Host={api.Host}"]);
 
         using var call = Open(controller, "pod-token");
         Assert.True((await SendAsync(call, "10.2.0.7:8080", 1)).Accepted);
@@ -62,9 +66,15 @@ public sealed class AgentAuthenticationTests
         Assert.False(other.Accepted);
         Assert.Equal(AgentGrant.PermissionDenied.Message, other.Error);
 
+        time.Advance(TimeSpan.FromSeconds(29));
         using var again = Open(controller, "pod-token");
         Assert.True((await SendAsync(again, "10.2.0.7:8080", 1)).Accepted);
         Assert.Equal(1, api.TokenReviews);
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        using var later = Open(controller, "pod-token");
+        Assert.True((await SendAsync(later, "10.2.0.7:8080", 1)).Accepted);
+        Assert.Equal(2, api.TokenReviews);
     }
 
     [Fact]
