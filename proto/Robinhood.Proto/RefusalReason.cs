@@ -60,6 +60,9 @@ public enum RefusalReason
 
     /// <summary>The leader refused a report a follower forwarded (the leader counts its own reason).</summary>
     Leader,
+
+    /// <summary>A Report stream already carries as many services as one stream may.</summary>
+    StreamLimit,
 }
 
 /// <summary>The metric label of each <see cref="RefusalReason"/>.</summary>
@@ -86,6 +89,7 @@ public static class RefusalReasons
         RefusalReason.Unauthenticated => "unauthenticated",
         RefusalReason.Unavailable => "unavailable",
         RefusalReason.Leader => "leader",
+        RefusalReason.StreamLimit => "stream_limit",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a refusal reason"),
     };
 }

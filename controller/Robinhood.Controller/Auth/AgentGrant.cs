@@ -24,6 +24,12 @@ public sealed class AgentGrant
     /// <summary>Everything, for <see cref="AuthMode.None"/>.</summary>
     public static AgentGrant Anyone { get; } = new("anonymous", [Rule.All]);
 
+    /// <summary>
+    /// An authenticated identity granted every endpoint into every service (a peer replica forwarding its agents'
+    /// reports): its stream carries many agents', so the per-stream services limit does not apply to it.
+    /// </summary>
+    public bool Peer => !ReferenceEquals(this, Anyone) && _rules.Contains(Rule.All);
+
     /// <summary>Who the agent is, for logs.</summary>
     public string Identity { get; }
 

@@ -18,6 +18,12 @@ namespace Robinhood.Controller.Hosting;
 /// <summary>The controller's wiring, shared by Program and the tests that host it on loopback.</summary>
 public static class ControllerHost
 {
+    /// <summary>Default HTTP/2 keepalive: a ping after this long without frames from the peer...</summary>
+    public static readonly TimeSpan KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>...and the connection closed when the ping is not answered within this long.</summary>
+    public static readonly TimeSpan KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -38,6 +44,20 @@ public static class ControllerHost
             // Set, not left to the defaults (4 MB in): a snapshot of a service at its endpoint limit must reach every client.
             o.MaxReceiveMessageSize = MessageLimits.MaxRequestBytes;
             o.MaxSendMessageSize = MessageLimits.MaxSnapshotBytes;
+        });
+        builder.WebHost.ConfigureKestrel(o =>
+        {
+            // A connection whose peer stopped answering is closed rather than held (agents, watchers and xDS
+            // clients reconnect); Kestrel's own settings under Kestrel:Limits:Http2 win when given.
+            if (builder.Configuration["Kestrel:Limits:Http2:KeepAlivePingDelay"] is null)
+            {
+                o.Limits.Http2.KeepAlivePingDelay = KeepAlivePingDelay;
+            }
+
+            if (builder.Configuration["Kestrel:Limits:Http2:KeepAlivePingTimeout"] is null)
+            {
+                o.Limits.Http2.KeepAlivePingTimeout = KeepAlivePingTimeout;
+            }
         });
         builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IServiceMethodProvider<LoadReporterService>, LoadReporterMethods>();

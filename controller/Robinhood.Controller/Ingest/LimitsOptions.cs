@@ -26,6 +26,20 @@ public sealed class LimitsOptions
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan ForgetIdleServicesAfter { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Services one Report stream may report into (a node agent's pods, a sidecar's one); a report for one more is
+    /// refused (<c>stream_limit</c>). A peer's forwarding stream (granted everything) is not limited.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxServicesPerStream { get; set; } = 1_000;
+
+    /// <summary>
+    /// A Report stream that brings no whole report for this long (silent, or a message trickling in) is ended
+    /// with DEADLINE_EXCEEDED; agents report every second and reconnect.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ReportStreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Services one Watch request may name.</summary>
     [Range(1, 10_000)]
     public int MaxWatchServices { get; set; } = 1_000;

@@ -39,15 +39,22 @@ public sealed partial class LoadReporterService(
         // Sequences are per stream: an agent that restarts opens a new stream and may start again. An endpoint
         // the stream has not carried for ForgetIdleServicesAfter is dropped (checked once per that time).
         var lastSequence = new Dictionary<(string Service, string Endpoint), (ulong Sequence, DateTimeOffset At)>();
-        var forgetAfter = limits.Value.ForgetIdleServicesAfter;
+        var l = limits.Value;
+        var forgetAfter = l.ForgetIdleServicesAfter;
         var pruneAt = time.GetUtcNow() + forgetAfter;
+        // The services this stream has reported into (accepted, and not pruned with their sequences), bounded by MaxServicesPerStream.
+        var services = new HashSet<string>(StringComparer.Ordinal);
         var interval = Duration.FromTimeSpan(settings.Current.Interval);
         using var session = await authenticator.OpenAsync(context).ConfigureAwait(false);
         LogStreamOpened(context.Peer);
         try
         {
-            await foreach (var (report, notUtf8) in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            // A stream that brings no whole report for ReportStreamIdleTimeout (silent, or one message trickling in) ends.
+            using var silence = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, silence.Token);
+            while (await NextAsync(requestStream, silence, l.ReportStreamIdleTimeout, reading.Token).ConfigureAwait(false))
             {
+                var (report, notUtf8) = requestStream.Current;
                 // A token that expired or was revoked since the stream opened ends it here (UNAUTHENTICATED).
                 await authenticator.RecheckAsync(session, context).ConfigureAwait(false);
                 var now = time.GetUtcNow();
@@ -58,6 +65,8 @@ public sealed partial class LoadReporterService(
                     {
                         lastSequence.Remove(idle);
                     }
+
+                    services.IntersectWith(lastSequence.Keys.Select(k => k.Service));
                 }
 
                 EndpointAddress? endpoint = null;
@@ -66,6 +75,11 @@ public sealed partial class LoadReporterService(
                 refusal ??= lastSequence.TryGetValue(key, out var last) && report.Sequence <= last.Sequence
                     ? Refusal.Of(RefusalReason.Sequence, "sequence", $"must be above the last accepted on this stream ({last.Sequence}) (got {report.Sequence})")
                     : session.Grant.Check(report.Service, endpoint!) ?? members.Check(report.Service, endpoint!.Value);
+                if (refusal is null && services.Count >= l.MaxServicesPerStream && !session.Grant.Peer && !services.Contains(report.Service))
+                {
+                    refusal = Refusal.Of(RefusalReason.StreamLimit, "service",
+                        $"would be one more than the {l.MaxServicesPerStream} services one stream may report into (Robinhood:Limits:MaxServicesPerStream)");
+                }
 
                 if (refusal is null && ownership.Elected && !ownership.Owns(report.Service))
                 {
@@ -88,6 +102,11 @@ public sealed partial class LoadReporterService(
                 if (refusal is null)
                 {
                     lastSequence[key] = (report.Sequence, now);
+                    if (!session.Grant.Peer)
+                    {
+                        services.Add(report.Service);
+                    }
+
                     ControllerMetrics.ReportsAccepted.Inc();
                 }
                 else
@@ -114,6 +133,22 @@ public sealed partial class LoadReporterService(
         }
 
         LogStreamClosed(context.Peer);
+    }
+
+    /// <summary>The next report, false at the end of the stream; DEADLINE_EXCEEDED when none came whole within <paramref name="idle"/>.</summary>
+    private static async Task<bool> NextAsync(
+        IAsyncStreamReader<IncomingReport> requestStream, CancellationTokenSource silence, TimeSpan idle, CancellationToken reading)
+    {
+        silence.CancelAfter(idle);
+        try
+        {
+            return await requestStream.MoveNext(reading).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException && silence.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded,
+                $"no whole report for {idle} (Robinhood:Limits:ReportStreamIdleTimeout); reconnect"));
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Report stream opened by {Peer}")]
