@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Robinhood.Controller.Persistence;
@@ -5,18 +6,21 @@ namespace Robinhood.Controller.Persistence;
 /// <summary>
 /// The one Redis connection of the process (<c>ConnectionStrings:Redis</c>), opened lazily with
 /// abortConnect=false so an unreachable Redis never fails start; it reconnects in the background.
-/// Reports reachability to <c>robinhood_controller_redis_up</c>.
+/// Reports reachability to <c>robinhood_controller_redis_up</c>. TLS as the connection string says (<c>ssl=true</c>),
+/// or with <c>Robinhood:Redis:CaFile</c> (the CA to trust) and an optional client certificate.
 /// </summary>
 public sealed partial class RedisConnection : IAsyncDisposable
 {
     private readonly string? _configuration;
+    private readonly RedisOptions _options;
     private readonly ILogger<RedisConnection> _logger;
     private readonly SemaphoreSlim _opening = new(1, 1);
     private volatile ConnectionMultiplexer? _multiplexer;
 
-    public RedisConnection(IConfiguration configuration, ILogger<RedisConnection> logger)
+    public RedisConnection(IConfiguration configuration, IOptions<RedisOptions> options, ILogger<RedisConnection> logger)
     {
         _configuration = configuration.GetConnectionString("Redis") is { Length: > 0 } c ? c : null;
+        _options = options.Value;
         _logger = logger;
     }
 
@@ -46,6 +50,17 @@ public sealed partial class RedisConnection : IAsyncDisposable
             var options = ConfigurationOptions.Parse(configuration);
             options.AbortOnConnectFail = false;
             options.BacklogPolicy = BacklogPolicy.FailFast;
+            if (_options.CaFile.Length > 0)
+            {
+                options.Ssl = true;
+                options.TrustIssuer(_options.CaFile);
+            }
+
+            if (_options.CertFile.Length > 0)
+            {
+                options.Ssl = true;
+                options.SetUserPemCertificate(_options.CertFile, _options.KeyFile);
+            }
             var multiplexer = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
             multiplexer.ConnectionFailed += (_, e) => Failed(e.FailureType.ToString(), e.Exception);
             multiplexer.ConnectionRestored += (_, _) => Up();

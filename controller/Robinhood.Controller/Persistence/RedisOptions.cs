@@ -6,7 +6,7 @@ namespace Robinhood.Controller.Persistence;
 /// <c>Robinhood:Redis</c>: where state lives in Redis and how often followers resync. The connection
 /// itself is <c>ConnectionStrings:Redis</c>; unset means in-memory state only.
 /// </summary>
-public sealed class RedisOptions
+public sealed class RedisOptions : IValidatableObject
 {
     public const string Section = "Robinhood:Redis";
 
@@ -30,4 +30,32 @@ public sealed class RedisOptions
     /// <summary>Longest wait between restore attempts of a replica that stays a follower because its restore failed.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Robinhood:Redis:MaxRestoreBackoff must be between 00:00:01 and 00:10:00")]
     public TimeSpan MaxRestoreBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// PEM file of the CA that signed the Redis server's certificate: the connection trusts it (and no other) and
+    /// uses TLS, as <c>ssl=true</c> in the connection string does. Empty: the system's trust store, when TLS is on.
+    /// </summary>
+    public string CaFile { get; set; } = "";
+
+    /// <summary>PEM client certificate for Redis servers that authenticate clients by certificate (<c>tls-auth-clients yes</c>).</summary>
+    public string CertFile { get; set; } = "";
+
+    /// <summary>PEM private key of <see cref="CertFile"/>.</summary>
+    public string KeyFile { get; set; } = "";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (key, path) in new[] { (nameof(CaFile), CaFile), (nameof(CertFile), CertFile), (nameof(KeyFile), KeyFile) })
+        {
+            if (path.Length > 0 && !File.Exists(path))
+            {
+                yield return new ValidationResult($"{Section}:{key} must name a readable PEM file (no file at '{path}')", [key]);
+            }
+        }
+
+        if ((CertFile.Length > 0) != (KeyFile.Length > 0))
+        {
+            yield return new ValidationResult($"{Section}:CertFile and {Section}:KeyFile must be set together (a client certificate and its key)", [nameof(CertFile), nameof(KeyFile)]);
+        }
+    }
 }

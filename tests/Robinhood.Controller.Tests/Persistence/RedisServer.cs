@@ -31,7 +31,11 @@ public sealed class RedisServer : IAsyncDisposable
     /// Starts redis-server on a loopback port without persistence, with <paramref name="extra"/> arguments, and
     /// waits until it answers PING (a Redis Cluster node answers before it has slots).
     /// </summary>
-    internal static async Task<Process> StartProcessAsync(int port, params string[] extra)
+    internal static Task<Process> StartProcessAsync(int port, params string[] extra) =>
+        StartProcessAsync(port, ConfigurationOptions.Parse($"127.0.0.1:{port},connectTimeout=500"), extra);
+
+    /// <summary>As <see cref="StartProcessAsync(int, string[])"/>, probing with the given connection (a TLS port needs its own).</summary>
+    internal static async Task<Process> StartProcessAsync(int port, ConfigurationOptions probeWith, params string[] extra)
     {
         var start = new ProcessStartInfo("redis-server")
         {
@@ -52,8 +56,8 @@ public sealed class RedisServer : IAsyncDisposable
         {
             try
             {
-                await using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},connectTimeout=500");
-                await probe.GetServer("127.0.0.1", port).PingAsync();
+                await using var probe = await ConnectionMultiplexer.ConnectAsync(probeWith.Clone());
+                await probe.GetServer(probeWith.EndPoints[0]).PingAsync();
                 return process;
             }
             catch (RedisConnectionException) when (DateTime.UtcNow < deadline && !process.HasExited)
