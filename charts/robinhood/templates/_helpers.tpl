@@ -134,6 +134,17 @@ password
 {{- end -}}
 {{- end }}
 
+{{/* Secret of the in-chart Redis's TLS certificate (tls.crt, tls.key, ca.crt): the existing one, or the one cert-manager or the chart writes. */}}
+{{- define "robinhood.redisTlsSecretName" -}}
+{{- .Values.redis.tls.existingSecret | default (include "robinhood.componentName" (dict "root" . "component" "redis-tls")) -}}
+{{- end }}
+
+{{/* The names the in-chart Redis's certificate holds: its Service, short and qualified, and loopback for its probes. */}}
+{{- define "robinhood.redisTlsNames" -}}
+{{- $svc := include "robinhood.componentName" (dict "root" . "component" "redis") -}}
+{{- toJson (list $svc (printf "%s.%s" $svc .Release.Namespace) (printf "%s.%s.svc" $svc .Release.Namespace) (printf "%s.%s.svc.cluster.local" $svc .Release.Namespace) "localhost") -}}
+{{- end }}
+
 {{/* The namespaces Robinhood serves, as a JSON list: the release namespace and those of namespace/name services. */}}
 {{- define "robinhood.serviceNamespaces" -}}
 {{- $namespaces := list .Release.Namespace -}}
