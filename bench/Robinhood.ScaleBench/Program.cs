@@ -3,6 +3,11 @@ using Robinhood.ScaleBench.Cli;
 using Robinhood.ScaleBench.Hosting;
 using Robinhood.ScaleBench.Reporting;
 
+if (args.Length > 0 && args[0] == Robinhood.ScaleBench.Attack.AttackRun.Command)
+{
+    return await Robinhood.ScaleBench.Attack.AttackRun.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == AckOnlyServer.Command)
 {
     // The baseline server, started by the benchmark as its own process.
