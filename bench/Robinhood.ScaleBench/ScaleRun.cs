@@ -35,7 +35,9 @@ public sealed class ScaleRun(ScaleOptions options)
         foreach (var n in options.Endpoints)
         {
             Progress($"in-process ticks at {n:N0} endpoints");
-            inProcess.Add(await InProcessTicks.MeasureAsync(n, _layout, options.Seed));
+            var measured = await InProcessTicks.MeasureAsync(n, _layout, options.Seed);
+            inProcess.Add(measured);
+            Progress($"  {measured.Ticks} ticks, p50 {measured.P50Ms:F2} ms, p99 {measured.P99Ms:F2} ms, {measured.AllocatedBytesPerTick / 1024:N0} KiB allocated per tick (median), {measured.TicksWithGcPause} paused by a GC; per part (KiB): control {measured.Breakdown.ControlKiB:N0}, record {measured.Breakdown.RecordKiB:N0}, snapshot {measured.Breakdown.PublishKiB:N0}");
         }
 
         var reports = new List<ReportPhase>();

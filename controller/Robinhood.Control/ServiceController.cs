@@ -25,6 +25,8 @@ namespace Robinhood.Control;
 /// The estimate uses CPU, never the in-flight part of the signal: near saturation in-flight grows
 /// like 1/(1 − ρ), so qps / in-flight collapses by several times for a few % more load and the
 /// feed-forward then drives a limit cycle; in-flight acts through the PID only, where the gains bound it.
+/// The steps index their list (no enumerator object per loop) and the host's tick writes the output into a
+/// reused array (<see cref="TickReusingOutput"/>): a tick allocates nothing per endpoint.
 /// </remarks>
 public sealed class ServiceController
 {
@@ -34,6 +36,7 @@ public sealed class ServiceController
     private readonly TimeProvider _time;
     private readonly Dictionary<string, EndpointControlState> _byName = new(StringComparer.Ordinal);
     private readonly List<EndpointControlState> _ordered = [];
+    private WeightedEndpoint[] _output = [];
     private bool _orderDirty;
 
     public ServiceController(string service, ControlOptions options, TimeProvider time)
@@ -110,8 +113,31 @@ public sealed class ServiceController
         }
     }
 
-    /// <summary>One control step at the current time of the injected clock.</summary>
+    /// <summary>One control step at the current time of the injected clock; the weights in a new array.</summary>
     public ServiceWeights Tick()
+    {
+        Step();
+        return WeightPublication.Output(Service, _ordered, Frozen, Rollout, new WeightedEndpoint[_ordered.Count]);
+    }
+
+    /// <summary>
+    /// The same control step, its weights written into this controller's own array (reallocated only when the
+    /// number of endpoints changes), so a tick allocates no per-endpoint output. The array is rewritten by the
+    /// next <see cref="TickReusingOutput"/>: a caller that keeps the weights longer copies them
+    /// (<see cref="ServiceWeights.CopyTo"/>).
+    /// </summary>
+    public ServiceWeights TickReusingOutput()
+    {
+        Step();
+        if (_output.Length != _ordered.Count)
+        {
+            _output = new WeightedEndpoint[_ordered.Count];
+        }
+
+        return WeightPublication.Output(Service, _ordered, Frozen, Rollout, _output);
+    }
+
+    private void Step()
     {
         var o = Options;
         var now = _time.GetUtcNow();
@@ -145,8 +171,6 @@ public sealed class ServiceController
         }
 
         RolloutStep.Apply(_ordered, Rollout);
-
-        return WeightPublication.Output(Service, _ordered, Frozen, Rollout);
     }
 
     /// <summary>

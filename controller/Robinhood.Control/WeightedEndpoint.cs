@@ -29,4 +29,24 @@ public sealed record ServiceWeights(
 {
     /// <summary>The rollout mode the weights were published under (Active on a follower, which cannot know).</summary>
     public Rollout.ServiceRollout Rollout { get; init; } = Control.Rollout.ServiceRollout.Active;
+
+    /// <summary>
+    /// The same weights over a copy of the endpoints in <paramref name="buffer"/>, which is reused when it has
+    /// the right length and replaced when not: a holder of weights across ticks copies without allocating.
+    /// </summary>
+    public ServiceWeights CopyTo(ref WeightedEndpoint[] buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (buffer.Length != Endpoints.Count)
+        {
+            buffer = new WeightedEndpoint[Endpoints.Count];
+        }
+
+        for (var i = 0; i < buffer.Length; i++)
+        {
+            buffer[i] = Endpoints[i];
+        }
+
+        return this with { Endpoints = buffer };
+    }
 }

@@ -83,14 +83,14 @@ public static class ScaleTable
         md.AppendLine(Inv($"| memory per endpoint, managed heap | 0 → {m.Endpoints:N0} endpoints | {m.ManagedPerEndpoint / 1024:F1} KiB ({m.LoadedManagedBytes / 1048576.0:F0} MiB) | {m.IdleManagedBytes / 1048576.0:F0} MiB idle | {Ratio(m.LoadedManagedBytes, m.IdleManagedBytes)} | |"));
 
         md.AppendLine();
-        md.AppendLine("Where a tick's time goes (in-process, mean thread CPU ms per tick, summed over services), what a Prometheus scrape adds, and ingest cost without gRPC:");
+        md.AppendLine("Where a tick's time and allocation go (in-process, mean thread CPU ms and KiB allocated per tick, summed over services), what a Prometheus scrape adds, and ingest cost without gRPC:");
         md.AppendLine();
         md.AppendLine("| endpoints | control step (Fleet.Tick) | keep for gauges and dashboard (TickMetrics, FleetView .Record) | snapshot (SnapshotPublisher) | per scrape: gauges (TickMetrics.Export) | Fleet.Observe per report |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- |");
         foreach (var t in results.InProcessTicks)
         {
             var b = t.Breakdown;
-            md.AppendLine(Inv($"| {t.Endpoints:N0} | {b.ControlMs:F2} ms | {b.RecordMs:F2} ms | {b.PublishMs:F2} ms | {b.ScrapeMs:F2} ms | {t.ObserveMicrosecondsPerReport:F2} µs |"));
+            md.AppendLine(Inv($"| {t.Endpoints:N0} | {b.ControlMs:F2} ms, {b.ControlKiB:N0} KiB | {b.RecordMs:F2} ms, {b.RecordKiB:N0} KiB | {b.PublishMs:F2} ms, {b.PublishKiB:N0} KiB | {b.ScrapeMs:F2} ms | {t.ObserveMicrosecondsPerReport:F2} µs |"));
         }
 
         md.AppendLine();

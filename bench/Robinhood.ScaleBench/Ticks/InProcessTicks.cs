@@ -129,6 +129,7 @@ public static class InProcessTicks
         var publisher = services.GetRequiredService<SnapshotPublisher>();
         var cache = services.GetRequiredService<SnapshotCache>();
         TimeSpan control = default, record = default, publish = default, scrape = default;
+        long controlBytes = 0, recordBytes = 0, publishBytes = 0;
         for (var t = 0; t < BreakdownTicks; t++)
         {
             Observe(fleet, endpoints, layout, random);
@@ -136,20 +137,27 @@ public static class InProcessTicks
             foreach (var service in fleet.Services)
             {
                 var a = ThreadCpuTime.Now();
+                var a0 = GC.GetAllocatedBytesForCurrentThread();
                 var tick = fleet.Tick(service)!;
+                var b0 = GC.GetAllocatedBytesForCurrentThread();
                 var b = ThreadCpuTime.Now();
                 metrics.Record(tick);
                 view.Record(tick, time.GetUtcNow());
+                var c0 = GC.GetAllocatedBytesForCurrentThread();
                 var c = ThreadCpuTime.Now();
                 if (publisher.Next(tick.Weights) is { } snapshot)
                 {
                     cache.Set([snapshot]);
                 }
 
+                var d0 = GC.GetAllocatedBytesForCurrentThread();
                 var d = ThreadCpuTime.Now();
                 control += b - a;
                 record += c - b;
                 publish += d - c;
+                controlBytes += b0 - a0;
+                recordBytes += c0 - b0;
+                publishBytes += d0 - c0;
             }
 
             var e = ThreadCpuTime.Now();
@@ -158,7 +166,8 @@ public static class InProcessTicks
         }
 
         double Ms(TimeSpan total) => total.TotalMilliseconds / BreakdownTicks;
-        return new TickBreakdown(Ms(control), Ms(record), Ms(publish), Ms(scrape));
+        double KiB(long total) => total / 1024.0 / BreakdownTicks;
+        return new TickBreakdown(Ms(control), Ms(record), Ms(publish), Ms(scrape), KiB(controlBytes), KiB(recordBytes), KiB(publishBytes));
     }
 }
 
@@ -184,6 +193,7 @@ public sealed record InProcessTickResult(
 /// <summary>
 /// Mean thread CPU milliseconds per tick in each part: the control step (Fleet.Tick), keeping the tick for
 /// the gauges and the dashboard (TickMetrics.Record, FleetView.Record), the snapshot (SnapshotPublisher);
-/// and per scrape, setting the gauges of every service's latest tick (TickMetrics.Export).
+/// and per scrape, setting the gauges of every service's latest tick (TickMetrics.Export). With the KiB each of
+/// the three parts of a tick allocates (GC.GetAllocatedBytesForCurrentThread around each, summed over services).
 /// </summary>
-public sealed record TickBreakdown(double ControlMs, double RecordMs, double PublishMs, double ScrapeMs);
+public sealed record TickBreakdown(double ControlMs, double RecordMs, double PublishMs, double ScrapeMs, double ControlKiB, double RecordKiB, double PublishKiB);

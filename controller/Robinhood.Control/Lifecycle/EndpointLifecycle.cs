@@ -84,8 +84,9 @@ internal static class EndpointLifecycle
     public static bool Advance(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, DateTimeOffset now)
     {
         var forget = false;
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var e = endpoints[i];
             if (e.Phase == EndpointPhase.Draining)
             {
                 forget |= IsForgotten(e, o, now);

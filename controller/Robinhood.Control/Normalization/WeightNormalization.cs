@@ -10,8 +10,9 @@ internal static class WeightNormalization
     public static void NormalizeControlled(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, EndpointPhase referencePhase)
     {
         var scale = BoundedScale(endpoints, o, e => e.Phase == referencePhase && e.IsControlled, static e => e.Raw);
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var e = endpoints[i];
             if (!e.IsControlled)
             {
                 continue;
@@ -51,8 +52,9 @@ internal static class WeightNormalization
         {
             double sum = 0;
             int n = 0, clamped = 0;
-            foreach (var e in endpoints)
+            for (var i = 0; i < endpoints.Count; i++)
             {
+                var e = endpoints[i];
                 if (selected(e))
                 {
                     var v = value(e) * scale;

@@ -18,8 +18,9 @@ internal static class PidStep
     /// </summary>
     public static EndpointPhase ReferencePhase(IReadOnlyList<EndpointControlState> endpoints)
     {
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var e = endpoints[i];
             if (e.Phase == EndpointPhase.Active && e.Signal.IsSet && !e.IsOverridden)
             {
                 return EndpointPhase.Active;
@@ -34,8 +35,9 @@ internal static class PidStep
     {
         double signalSum = 0, logCapacitySum = 0, integralSum = 0;
         int n = 0, withCapacity = 0;
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var e = endpoints[i];
             if (e.Phase == referencePhase && e.Signal.IsSet && !e.IsOverridden)
             {
                 n++;
@@ -59,8 +61,9 @@ internal static class PidStep
         var meanIntegral = integralSum / n;
         var integralBound = Math.Log(o.MaxWeightRatio / o.MinWeightRatio);
 
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var e = endpoints[i];
             if (!e.IsControlled)
             {
                 continue;

@@ -12,8 +12,9 @@ internal static class WeightPublication
     /// <summary>Sets <see cref="EndpointControlState.Relative"/> and <see cref="EndpointControlState.Computed"/> of every endpoint.</summary>
     public static void Publish(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, double setpoint, DateTimeOffset now)
     {
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var e = endpoints[i];
             var previous = e.Relative;
             e.Relative = e.Phase switch
             {
@@ -33,8 +34,9 @@ internal static class WeightPublication
 
         // The bounds hold against the mean of everything published, not only of the ACTIVE endpoints.
         var scale = WeightNormalization.BoundedScale(endpoints, o, static e => e.Phase != EndpointPhase.Draining && !e.IsOverridden, static e => e.Relative);
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var e = endpoints[i];
             e.Computed = e.Phase == EndpointPhase.Draining || e.Drained ? 0
                 : e.PinnedWeight is { } pinned ? pinned
                 : ToInteger(Math.Clamp(e.Relative * scale, o.MinWeightRatio, o.MaxWeightRatio));
@@ -44,8 +46,9 @@ internal static class WeightPublication
     /// <summary>Too many endpoints stale: keep every weight as published, except that leavers drain.</summary>
     public static void Hold(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o)
     {
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var e = endpoints[i];
             if (e.Phase == EndpointPhase.Draining)
             {
                 e.Computed = 0;
@@ -58,10 +61,18 @@ internal static class WeightPublication
         }
     }
 
-    /// <summary>The tick's output: one value per endpoint, in endpoint order.</summary>
-    public static ServiceWeights Output(string service, IReadOnlyList<EndpointControlState> endpoints, bool frozen, ServiceRollout rollout)
+    /// <summary>
+    /// The tick's output: one value per endpoint, in endpoint order, written into <paramref name="output"/>
+    /// (exactly as long as <paramref name="endpoints"/>).
+    /// </summary>
+    public static ServiceWeights Output(string service, IReadOnlyList<EndpointControlState> endpoints, bool frozen, ServiceRollout rollout, WeightedEndpoint[] output)
     {
-        var output = new WeightedEndpoint[endpoints.Count];
+        ArgumentNullException.ThrowIfNull(output);
+        if (output.Length != endpoints.Count)
+        {
+            throw new ArgumentException($"output holds {output.Length} endpoints, the service {endpoints.Count}", nameof(output));
+        }
+
         for (var i = 0; i < output.Length; i++)
         {
             var e = endpoints[i];

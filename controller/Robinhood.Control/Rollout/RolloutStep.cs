@@ -11,8 +11,9 @@ internal static class RolloutStep
     public static void Apply(IReadOnlyList<EndpointControlState> endpoints, ServiceRollout rollout)
     {
         var share = rollout.ControlledShare;
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var e = endpoints[i];
             e.Published = e.Drained || e.Phase == EndpointPhase.Draining ? 0
                 : e.PinnedWeight is { } pinned ? pinned
                 : (uint)Math.Max(1, Math.Round((share * e.Computed) + ((1 - share) * WeightPublication.MeanWeight)));

@@ -17,8 +17,9 @@ internal static class SignalStep
 
     public static void Consume(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o)
     {
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var e = endpoints[i];
             var filter = e.Signal;
             e.PreviousSignal = filter.Value;
             e.Changed = false;

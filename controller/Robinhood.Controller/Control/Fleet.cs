@@ -188,7 +188,11 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
         }
     }
 
-    /// <summary>Runs one control step for a service with its current gains.</summary>
+    /// <summary>
+    /// Runs one control step for a service with its current gains. The weights are in the service's own reused
+    /// array (<see cref="ServiceController.TickReusingOutput"/>), valid until its next tick: whoever keeps them
+    /// past the tick copies them.
+    /// </summary>
     public ServiceTick? Tick(string service)
     {
         if (!_services.TryGetValue(service, out var controller))
@@ -199,7 +203,7 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
         lock (controller)
         {
             controller.Options = settings.Current.For(service);
-            var weights = controller.Tick();
+            var weights = controller.TickReusingOutput();
             return new ServiceTick(weights, controller.Setpoint);
         }
     }

@@ -17,7 +17,7 @@ public sealed class TickMetrics : IShardWork, IDisposable
     private static readonly EndpointPhase[] Phases = Enum.GetValues<EndpointPhase>();
     private static readonly string[] States = [.. Phases.Select(p => p.ToString().ToUpperInvariant())];
     private static readonly string[] Terms = ["error", "proportional", "integral", "derivative", "feed_forward"];
-    private readonly ConcurrentDictionary<string, ServiceTick> _latest = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, KeptTick> _latest = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ServiceSeries> _series = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, byte> _owned = new();
     private readonly Fleet _fleet;
@@ -32,11 +32,15 @@ public sealed class TickMetrics : IShardWork, IDisposable
         Metrics.DefaultRegistry.AddBeforeCollectCallback(Export);
     }
 
-    /// <summary>Keeps a service's latest tick for the next scrape.</summary>
+    /// <summary>Keeps a copy of a service's latest tick for the next scrape, in a buffer reused from tick to tick.</summary>
     public void Record(ServiceTick tick)
     {
         ArgumentNullException.ThrowIfNull(tick);
-        _latest[tick.Weights.Service] = tick;
+        var kept = _latest.GetOrAdd(tick.Weights.Service, static _ => new KeptTick());
+        lock (kept)
+        {
+            kept.Tick = tick with { Weights = tick.Weights.CopyTo(ref kept.Buffer) };
+        }
     }
 
     public void Start(OwnedShard shard)
@@ -65,7 +69,7 @@ public sealed class TickMetrics : IShardWork, IDisposable
                 return;
             }
 
-            foreach (var (service, tick) in _latest)
+            foreach (var (service, kept) in _latest)
             {
                 if (!_owned.ContainsKey(_map.Of(service)))
                 {
@@ -78,7 +82,15 @@ public sealed class TickMetrics : IShardWork, IDisposable
                     _series[service] = series = new ServiceSeries(service);
                 }
 
-                series.Export(tick, _fleet.Diagnostics(service));
+                var diagnostics = _fleet.Diagnostics(service);
+                lock (kept)
+                {
+                    // Null only for an instant, while the service's first Record runs.
+                    if (kept.Tick is { } tick)
+                    {
+                        series.Export(tick, diagnostics);
+                    }
+                }
             }
 
             foreach (var service in _series.Keys.Where(s => !_latest.ContainsKey(s)).ToList())
@@ -103,6 +115,14 @@ public sealed class TickMetrics : IShardWork, IDisposable
 
             _series.Clear();
         }
+    }
+
+    /// <summary>A service's latest tick as this instance keeps it; the tick's Record and a scrape take turns on it.</summary>
+    private sealed class KeptTick
+    {
+        public WeightedEndpoint[] Buffer = [];
+
+        public ServiceTick? Tick { get; set; }
     }
 
     /// <summary>One service's gauges: its own, and each endpoint's, kept between scrapes (a labelled lookup costs far more than a Set).</summary>

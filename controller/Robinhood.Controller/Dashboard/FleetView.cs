@@ -117,7 +117,8 @@ public sealed class FleetView
                 Keep(history.Points, new HistoryPoint(ms, ServiceStatistics.Of(weights).MaxOverAverage), HistoryLength);
             }
 
-            history.Latest = weights;
+            // After the events: the copy rewrites the buffer the previous weights are in.
+            history.Latest = weights.CopyTo(ref history.Buffer);
         }
     }
 
@@ -181,7 +182,10 @@ public sealed class FleetView
 
     private sealed class ServiceHistory
     {
+        /// <summary>The latest weights, over <see cref="Buffer"/> (rewritten by the next Record, under the history's lock).</summary>
         public ServiceWeights? Latest { get; set; }
+
+        public WeightedEndpoint[] Buffer = [];
 
         /// <summary>The version of the last snapshot recorded; 0 while only ticks have been.</summary>
         public ulong Version { get; set; }
