@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Robinhood.Controller.Hosting;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Dashboard;
 
@@ -17,10 +18,36 @@ public static class DashboardEndpoints
         var page = ReadPage();
         app.MapGet("/", () => Results.Redirect("/dashboard"));
         app.MapGet("/dashboard", () => Results.Content(page, "text/html; charset=utf-8"));
-        app.MapGet("/api/services", (FleetView view) => Results.Json(view.Read(), Json));
+        app.MapGet("/api/services", (HttpContext http, FleetView view) =>
+        {
+            // Bounded: at most MaxPage services per answer; the total in X-Total-Count, the next page by offset.
+            if (!Page(http.Request.Query["offset"], 0, int.MaxValue, out var offset) || !Page(http.Request.Query["limit"], 1, FleetView.MaxPage, out var limit, FleetView.MaxPage))
+            {
+                return Results.Problem(
+                    $"offset must be an integer 0 or more and limit one in 1..{FleetView.MaxPage} (got offset=\"{Refusal.Cut(http.Request.Query["offset"])}\", limit=\"{Refusal.Cut(http.Request.Query["limit"])}\")",
+                    statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var (services, total) = view.Read(offset, limit);
+            http.Response.Headers["X-Total-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Json(services, Json);
+        });
         app.MapGet("/api/services/{service}/endpoints", (string service, FleetView view) => view.Diagnose(service) is { } endpoints
             ? Results.Json(endpoints, Json)
             : HttpProblems.UnknownService(service));
+    }
+
+    /// <summary>A query parameter as an integer in [min, max]; absent gives <paramref name="absent"/>.</summary>
+    private static bool Page(Microsoft.Extensions.Primitives.StringValues value, int min, int max, out int parsed, int absent = 0)
+    {
+        if (value.Count == 0)
+        {
+            parsed = absent;
+            return true;
+        }
+
+        return int.TryParse(value.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out parsed)
+            && parsed >= min && parsed <= max;
     }
 
     private static string ReadPage()

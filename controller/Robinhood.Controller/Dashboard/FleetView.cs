@@ -131,11 +131,22 @@ public sealed class FleetView
         }
     }
 
-    /// <summary>A consistent copy for the JSON API, services ordered by name.</summary>
-    public IReadOnlyList<ServiceView> Read()
+    /// <summary>Most services one read of the JSON API returns (<c>/api/services?limit=</c>).</summary>
+    public const int MaxPage = 500;
+
+    /// <summary>A consistent copy of every service, in <see cref="ServiceOrder"/>.</summary>
+    public IReadOnlyList<ServiceView> Read() => Read(0, int.MaxValue).Services;
+
+    /// <summary>
+    /// A consistent copy of the services from <paramref name="offset"/> on, at most <paramref name="limit"/> of them,
+    /// in <see cref="ServiceOrder"/> (stable between reads); and how many there are in all.
+    /// </summary>
+    public (IReadOnlyList<ServiceView> Services, int Total) Read(int offset, int limit)
     {
         var views = new List<ServiceView>();
-        foreach (var (service, history) in _services.OrderBy(p => p.Key, StringComparer.Ordinal))
+        var all = _services.ToArray();
+        Array.Sort(all, (a, b) => ServiceOrder.Instance.Compare(a.Key, b.Key));
+        foreach (var (service, history) in all.Skip(offset).Take(limit))
         {
             lock (history)
             {
@@ -158,7 +169,7 @@ public sealed class FleetView
             }
         }
 
-        return views;
+        return (views, all.Length);
     }
 
     /// <summary>
