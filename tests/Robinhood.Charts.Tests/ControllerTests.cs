@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;
@@ -145,13 +146,22 @@ public sealed class ControllerTests(HelmFixture helm)
         Assert.Equal(0.1, section.GetValue<double>("Services:checkout:Kd"));
     }
 
-    [Fact]
-    public void Role_GrantsLeasesForElectionAndEndpointSlicesForMembership()
+    [Theory]
+    [InlineData(null, 2)]
+    [InlineData(ValueSets.Production, 6)]
+    public void Role_GrantsTheShardLeasesForElectionAndEndpointSlicesForMembership(string? valueSet, int shards)
     {
-        var role = Chart.Named<V1Role>("-controller");
+        var chart = helm.Render(valueSet);
+        var role = chart.Named<V1Role>("-controller");
+        var container = chart.Named<V1Deployment>("-controller").Spec.Template.Spec.Containers.Single(c => c.Name == "controller");
+        Assert.Equal(shards.ToString(CultureInfo.InvariantCulture), container.Env("Robinhood__Leadership__Shards").Value);
 
-        var leases = role.Rules.Single(r => r.ApiGroups.Contains("coordination.k8s.io") && r.Resources.Contains("leases"));
-        Assert.Subset(leases.Verbs.ToHashSet(), new HashSet<string> { "get", "create", "update" });
+        // Default: as many shards as replicas (2); production sets 6 for its 3 replicas.
+        var leases = role.Rules.Where(r => r.ApiGroups.Contains("coordination.k8s.io") && r.Resources.Contains("leases")).ToList();
+        Assert.Equal(["create"], Assert.Single(leases, r => r.ResourceNames is null).Verbs);
+        var named = Assert.Single(leases, r => r.ResourceNames is not null);
+        Assert.Equal(["get", "update"], named.Verbs);
+        Assert.Equal(Enumerable.Range(0, shards).Select(s => $"{HelmFixture.ReleaseName}-robinhood-controller-{s}"), named.ResourceNames);
         var slices = role.Rules.Single(r => r.ApiGroups.Contains("discovery.k8s.io") && r.Resources.Contains("endpointslices"));
         Assert.Subset(slices.Verbs.ToHashSet(), new HashSet<string> { "get", "list", "watch" });
         Assert.DoesNotContain(role.Rules, r => r.Verbs.Contains("*") || r.Resources.Contains("*"));

@@ -48,13 +48,15 @@ public sealed partial class StaticTokenEndToEndTests(HelmFixture helm) : IDispos
         var redisArgs = redis.Args.Select(a => a == "6379" ? redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture) : a).ToList();
         Start("redis", redisArgs[0], redisArgs.Skip(1), redis.Env, workingDirectory: redis.Root);
 
-        // Two controller replicas: the first leads, the second follows and forwards.
+        // Two controller replicas, each holding one of the chart's two shards (as many as replicas): the
+        // one controlling checkout leads it, the other forwards to it.
         var controllerPod = chart.Named<V1Deployment>("-controller").Spec.Template.Spec;
         var replicas = new List<(int Grpc, HttpClient Http)>();
         foreach (var name in new[] { "controller-a", "controller-b" })
         {
             var (grpc, http) = (FreePort(), FreePort());
             var rendered = Materialize(chart, name, controllerPod, controllerPod.Containers.Single());
+            Assert.Equal("2", rendered.Env["Robinhood__Leadership__Shards"]);
             var env = new Dictionary<string, string>(rendered.Env)
             {
                 ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpc}",
@@ -66,14 +68,14 @@ public sealed partial class StaticTokenEndToEndTests(HelmFixture helm) : IDispos
             Start(name, "dotnet", [HostDll("controller", "Robinhood.Controller")], env);
             var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}"), Timeout = TimeSpan.FromSeconds(10) };
             replicas.Add((grpc, client));
-            if (replicas.Count == 1)
-            {
-                await EventuallyAsync(async () => Metric(await MetricsAsync(client), "robinhood_controller_leader") == 1, "controller-a leads");
-            }
         }
 
-        var (leader, follower) = (replicas[0].Http, replicas[1]);
-        await EventuallyAsync(async () => Metric(await MetricsAsync(follower.Http), "robinhood_controller_leader") == 0, "controller-b follows");
+        await EventuallyAsync(
+            async () => (await OwnsCheckoutAsync(replicas[0].Http)) != (await OwnsCheckoutAsync(replicas[1].Http))
+                && Metric(await MetricsAsync(replicas[0].Http), "robinhood_controller_leader") == 1
+                && Metric(await MetricsAsync(replicas[1].Http), "robinhood_controller_leader") == 1,
+            "each replica holds a shard, one of them checkout's");
+        var (leader, follower) = await OwnsCheckoutAsync(replicas[0].Http) ? (replicas[0].Http, replicas[1]) : (replicas[1].Http, replicas[0]);
 
         // The sidecar example's agent, reporting to the follower.
         var examplePod = chart.Named<V1Deployment>("-sidecar-example").Spec.Template.Spec;
@@ -102,6 +104,25 @@ public sealed partial class StaticTokenEndToEndTests(HelmFixture helm) : IDispos
         var agentMetrics = await MetricsAsync(agentClient);
         Assert.True(Metric(agentMetrics, "robinhood_agent_reports_sent_total") > 0, agentMetrics);
         Assert.True(Metric(agentMetrics, "robinhood_agent_reports_refused_total") is null or 0, agentMetrics);
+    }
+
+    /// <summary>Whether the replica owns the shard checkout is in, from its <c>/api/shards</c>.</summary>
+    private static async Task<bool> OwnsCheckoutAsync(HttpClient replica)
+    {
+        string json;
+        try
+        {
+            json = await replica.GetStringAsync(new Uri("/api/shards", UriKind.Relative));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            // Not listening yet.
+            return false;
+        }
+
+        using var shards = System.Text.Json.JsonDocument.Parse(json);
+        return shards.RootElement.GetProperty("shards").EnumerateArray().Any(shard => shard.GetProperty("owned").GetBoolean()
+            && shard.GetProperty("services").EnumerateArray().Any(service => service.GetString() == "checkout"));
     }
 
     public void Dispose()

@@ -69,6 +69,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- .Values.controller.leadership.leaseName | default (include "robinhood.componentName" (dict "root" . "component" "controller")) -}}
 {{- end }}
 
+{{/* Shards services are spread over: controller.leadership.shards, or as many as the controller's replicas. */}}
+{{- define "robinhood.shards" -}}
+{{- .Values.controller.leadership.shards | default .Values.controller.replicas | default 1 | int -}}
+{{- end }}
+
 {{/* Secret and key holding ConnectionStrings:Redis, or nothing when the connection string is in-chart or unset. */}}
 {{- define "robinhood.redisSecretName" -}}
 {{- if not .Values.redis.enabled -}}

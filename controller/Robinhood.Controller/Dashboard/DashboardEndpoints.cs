@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Robinhood.Controller.Hosting;
+using Robinhood.Controller.Leadership;
+using Robinhood.Controller.Publish;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Dashboard;
@@ -35,6 +37,20 @@ public static class DashboardEndpoints
         app.MapGet("/api/services/{service}/endpoints", (string service, FleetView view) => view.Diagnose(service) is { } endpoints
             ? Results.Json(endpoints, Json)
             : HttpProblems.UnknownService(service));
+        app.MapGet("/api/shards", (Ownership ownership, SnapshotCache cache) => Results.Json(Shards(ownership, cache), Json));
+    }
+
+    /// <summary>Which replica owns each shard, as this replica sees it, and the services in it.</summary>
+    private static ShardsView Shards(Ownership ownership, SnapshotCache cache)
+    {
+        var services = cache.Services.ToLookup(ownership.Map.Of);
+        return new ShardsView(
+            ownership.AdvertisedAddress,
+            [.. ownership.Map.All.Select(s => new ShardView(
+                s,
+                ownership.OwnerAddress(s),
+                ownership.Owned.ContainsKey(s),
+                [.. services[s].Order(StringComparer.Ordinal)]))]);
     }
 
     /// <summary>A query parameter as an integer in [min, max]; absent gives <paramref name="absent"/>.</summary>
@@ -58,3 +74,9 @@ public static class DashboardEndpoints
         return reader.ReadToEnd();
     }
 }
+
+/// <summary>The shards as <c>/api/shards</c> shows them: this replica's address and every shard.</summary>
+public sealed record ShardsView(string Replica, IReadOnlyList<ShardView> Shards);
+
+/// <summary>One shard: the gRPC address of its owner (null while none is known), whether this replica owns it, and its services.</summary>
+public sealed record ShardView(int Shard, string? Owner, bool Owned, IReadOnlyList<string> Services);

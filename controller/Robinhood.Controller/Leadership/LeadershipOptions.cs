@@ -3,17 +3,24 @@ using System.ComponentModel.DataAnnotations;
 namespace Robinhood.Controller.Leadership;
 
 /// <summary>
-/// <c>Robinhood:Leadership</c>: the Lease the replicas elect a leader with (used when
-/// <c>Robinhood:Kubernetes:Enabled</c>; otherwise this process always leads).
+/// <c>Robinhood:Leadership</c>: the shards services are spread over and the Leases replicas elect each shard's
+/// owner on (used when <c>Robinhood:Kubernetes:Enabled</c>; otherwise this process owns every shard).
 /// </summary>
 public sealed class LeadershipOptions : IValidatableObject
 {
     public const string Section = "Robinhood:Leadership";
 
-    /// <summary>Name of the coordination.k8s.io Lease, in <c>Robinhood:Kubernetes:Namespace</c>.</summary>
+    /// <summary>Prefix of the coordination.k8s.io Leases, one per shard: <c>&lt;LeaseName&gt;-&lt;shard&gt;</c> in <c>Robinhood:Kubernetes:Namespace</c>.</summary>
     [Required]
-    [RegularExpression("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", ErrorMessage = "Robinhood:Leadership:LeaseName must be a DNS subdomain name")]
+    [RegularExpression("^[a-z0-9]([-a-z0-9.]{0,243}[a-z0-9])?$", ErrorMessage = "Robinhood:Leadership:LeaseName must be a DNS subdomain name of at most 245 characters (a shard number is appended)")]
     public string LeaseName { get; set; } = "robinhood-controller";
+
+    /// <summary>
+    /// How many shards services are spread over (by rendezvous hashing of the name), each owned by one replica.
+    /// At least the number of replicas, or some replicas own nothing; every replica must be given the same number.
+    /// </summary>
+    [Range(1, 1024, ErrorMessage = "Robinhood:Leadership:Shards must be between 1 and 1024")]
+    public int Shards { get; set; } = 1;
 
     /// <summary>This replica's holder identity in the Lease.</summary>
     [Required]

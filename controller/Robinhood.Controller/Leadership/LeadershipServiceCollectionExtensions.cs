@@ -1,9 +1,10 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Robinhood.Controller.Leadership;
 
 /// <summary>
-/// Registers who owns which shards: a Lease election when <c>Robinhood:Kubernetes:Enabled</c>, otherwise this
+/// Registers who owns which shards: an election on one Lease per shard when <c>Robinhood:Kubernetes:Enabled</c>, otherwise this
 /// process owns every shard from start (after restoring from Redis).
 /// </summary>
 public static class LeadershipServiceCollectionExtensions
@@ -12,13 +13,13 @@ public static class LeadershipServiceCollectionExtensions
     {
         services.AddOptions<LeadershipOptions>().BindConfiguration(LeadershipOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(Random.Shared);
-        services.AddSingleton(new ShardMap(1));
+        services.AddSingleton(sp => new ShardMap(sp.GetRequiredService<IOptions<LeadershipOptions>>().Value.Shards));
         services.AddSingleton<Ownership>();
         services.AddSingleton<LeaderTakeover>();
         services.AddSingleton<ReportForwarder>();
         if (elected)
         {
-            services.AddHostedService<LeaseElection>();
+            services.AddHostedService<ShardElection>();
         }
         else
         {

@@ -101,11 +101,6 @@ public sealed class SnapshotFeed(
         }
 
         followed.Set(stored);
-
-        if (!ownership.Owned.ContainsKey(0))
-        {
-            ownership.SeeOwner(0, await store.LeaderAddressAsync().ConfigureAwait(false));
-        }
     }
 
     /// <summary>A published snapshot; the empty one (version 0) says its owner forgot the service.</summary>

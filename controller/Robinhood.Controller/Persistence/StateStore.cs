@@ -9,27 +9,19 @@ using StackExchange.Redis;
 namespace Robinhood.Controller.Persistence;
 
 /// <summary>
-/// Snapshots and controller state in Redis (one server or a Redis Cluster), fenced by a leader epoch.
-/// Keys under the prefix: <c>epoch</c> (integer), <c>services</c> (set), <c>leader</c> (the leader's gRPC
-/// address), and per service, hash-tagged by its name so they share one Cluster slot:
+/// Snapshots and controller state in Redis (one server or a Redis Cluster), each service fenced by the epoch of
+/// the replica that took its shard last. Keys under the prefix: <c>epoch</c> (the counter every take
+/// increments), <c>services</c> (set), and per service, hash-tagged by its name so they share one Cluster slot:
 /// <c>{&lt;service&gt;}:snapshot</c> (protobuf WeightSnapshot), <c>{&lt;service&gt;}:state</c> (JSON
-/// ServiceControllerState) and <c>{&lt;service&gt;}:epoch</c> (the epoch of the leader that last wrote or
-/// claimed it). Every script touches one slot. New snapshots are also published on the channel <c>snapshots</c>,
-/// and a forgotten service's empty snapshot (version 0) when its keys are deleted.
+/// ServiceControllerState) and <c>{&lt;service&gt;}:epoch</c> (the epoch of the owner that last wrote or
+/// claimed it). Every script touches one slot. Fencing is per service, not global: replicas owning
+/// different shards write under different epochs side by side. New snapshots are also published on the channel
+/// <c>snapshots</c>, and a forgotten service's empty snapshot (version 0) when its keys are deleted.
 /// </summary>
 public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions> options)
 {
     /// <summary>Services written per batch: a write's commands in flight stay bounded at any fleet size.</summary>
     private const int Batch = 256;
-
-    // KEYS: the epoch. ARGV: the writer's epoch. Refused, returning the stored epoch, when Redis holds a higher one.
-    private const string FenceScript = """
-        local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local epoch = tonumber(ARGV[1])
-        if stored > epoch then return stored end
-        if stored < epoch then redis.call('SET', KEYS[1], ARGV[1]) end
-        return 0
-        """;
 
     // KEYS: the service's epoch, snapshot, state. ARGV: epoch, snapshot ('' = keep), state, channel, publish.
     // Refused, returning the service's epoch, when a newer leader has written or claimed the service.
@@ -75,7 +67,7 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
     /// <summary>The pub/sub channel new snapshots are published on.</summary>
     public RedisChannel SnapshotChannel => RedisChannel.Literal(_prefix + "snapshots");
 
-    /// <summary>Takes the next leader epoch; every write made with an older one is refused from now on.</summary>
+    /// <summary>Takes the next epoch, above every one taken before, for a replica taking shards (it claims their services with it).</summary>
     public async Task<long> AcquireEpochAsync() =>
         await (await Database().ConfigureAwait(false)).StringIncrementAsync(_prefix + "epoch").ConfigureAwait(false);
 
@@ -83,26 +75,15 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
     public async Task<long> CurrentEpochAsync() =>
         (long?)await (await Database().ConfigureAwait(false)).StringGetAsync(_prefix + "epoch").ConfigureAwait(false) ?? 0;
 
-    /// <summary>The gRPC address of the leader that last wrote, if any.</summary>
-    public async Task<string?> LeaderAddressAsync() =>
-        await (await Database().ConfigureAwait(false)).StringGetAsync(_prefix + "leader").ConfigureAwait(false) is { HasValue: true } v
-            ? v.ToString()
-            : null;
-
     /// <summary>
-    /// Writes every service's snapshot and state as the leader of <paramref name="epoch"/>: first the epoch
-    /// check, then one script per service (each in its service's slot), <see cref="Batch"/> services at a time,
-    /// then its address and the service names.
-    /// Returns false when Redis holds a higher epoch, globally or for any service: a newer leader exists.
+    /// Writes the services' snapshots and states as their owner under <paramref name="epoch"/>: one script per
+    /// service (each in its service's slot), <see cref="Batch"/> services at a time, then the service names.
+    /// Returns false when Redis holds a higher epoch for any of them: a newer owner took their shard.
     /// </summary>
-    public async Task<bool> WriteAsync(long epoch, string leaderAddress, IReadOnlyList<ServiceRecord> services)
+    public async Task<bool> WriteAsync(long epoch, IReadOnlyList<ServiceRecord> services)
     {
         ArgumentNullException.ThrowIfNull(services);
         var db = await Database().ConfigureAwait(false);
-        if ((long)await db.ScriptEvaluateAsync(FenceScript, [_prefix + "epoch"], [epoch]).ConfigureAwait(false) != 0)
-        {
-            return false;
-        }
 
         var names = new RedisValue[services.Count];
         for (var i = 0; i < services.Count; i++)
@@ -141,27 +122,24 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
             return false;
         }
 
-        // After the services' own writes: a deposed leader refused by any of them leaves no address.
-        var leader = db.StringSetAsync(_prefix + "leader", leaderAddress);
-        var registered = names.Length > 0 ? db.SetAddAsync(_prefix + "services", names) : Task.FromResult(0L);
-        await Task.WhenAll(leader, registered).ConfigureAwait(false);
+        if (names.Length > 0)
+        {
+            await db.SetAddAsync(_prefix + "services", names).ConfigureAwait(false);
+        }
+
         return true;
     }
 
     /// <summary>
-    /// Deletes forgotten services as the leader of <paramref name="epoch"/> (fenced like <see cref="WriteAsync"/>,
-    /// one script per service in its slot) and publishes each one's empty snapshot (version 0), which other
-    /// replicas take as "forget it"; then takes them out of the service names. False when a newer leader exists.
+    /// Deletes forgotten services as their owner under <paramref name="epoch"/> (fenced per service like
+    /// <see cref="WriteAsync"/>, one script per service in its slot) and publishes each one's empty snapshot
+    /// (version 0), which other replicas take as "forget it"; then takes them out of the service names. False
+    /// when a newer owner took their shard.
     /// </summary>
     public async Task<bool> ForgetAsync(long epoch, IReadOnlyList<string> services)
     {
         ArgumentNullException.ThrowIfNull(services);
         var db = await Database().ConfigureAwait(false);
-        if ((long)await db.ScriptEvaluateAsync(FenceScript, [_prefix + "epoch"], [epoch]).ConfigureAwait(false) != 0)
-        {
-            return false;
-        }
-
         var forgotten = true;
         foreach (var chunk in services.Chunk(Batch))
         {

@@ -111,7 +111,7 @@ public sealed partial class StateWriter(
             var count = 0;
             foreach (var (shard, list) in records)
             {
-                if (!await store.WriteAsync(shard.Epoch, ownership.AdvertisedAddress, list).WaitAsync(options.Value.WriteTimeout, time).ConfigureAwait(false))
+                if (!await store.WriteAsync(shard.Epoch, list).WaitAsync(options.Value.WriteTimeout, time).ConfigureAwait(false))
                 {
                     ControllerMetrics.RedisWrites.WithLabels("fenced").Inc();
                     ownership.Release(shard.Shard, $"Redis holds an epoch above ours ({shard.Epoch}); another replica owns the shard");

@@ -35,7 +35,7 @@ public sealed class LeaderFailoverAgainstInProcessKubernetesApiTests(ITestOutput
         var roleB = b.App.Services.GetRequiredService<Ownership>();
         await Eventually(() => roleB.OwnerAddress(0) == a.GrpcAddress, TimeSpan.FromSeconds(15));
         Assert.False(roleB.Owned.ContainsKey(0));
-        Assert.Equal("replica-a", api.Lease(Namespace, "robinhood-controller")?.Spec.HolderIdentity);
+        Assert.Equal("replica-a", api.Lease(Namespace, "robinhood-controller-0")?.Spec.HolderIdentity);
 
         // Agents talk to the follower only: it forwards their reports to the leader and serves Watch from Redis.
         using var agents = new ModelledAgents(fleet, b.GrpcAddress);
@@ -52,7 +52,7 @@ public sealed class LeaderFailoverAgainstInProcessKubernetesApiTests(ITestOutput
         var takeover = stopped.Elapsed;
         await stopping;
         Assert.True(takeover < TimeSpan.FromSeconds(15), $"leadership moved after {takeover}");
-        Assert.Equal("replica-b", api.Lease(Namespace, "robinhood-controller")?.Spec.HolderIdentity);
+        Assert.Equal("replica-b", api.Lease(Namespace, "robinhood-controller-0")?.Spec.HolderIdentity);
 
         // Ten ticks of the new leader. Its cache already held the old leader's weights (fed from Redis), so
         // it publishes only what its own control steps change, if anything, always above the old versions.

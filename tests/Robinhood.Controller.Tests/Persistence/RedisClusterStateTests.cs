@@ -120,8 +120,7 @@ public sealed class RedisClusterStateTests
         await connection.GetDatabase().StringSetAsync("robinhood:epoch", 1);
         var fleet = a.App.Services.GetRequiredService<Fleet>();
         var late = Services.Select(s => new ServiceRecord(s, null, fleet.Capture(s)!, Announce: false)).ToList();
-        Assert.False(await store.WriteAsync(1, "http://deposed:7000", late));
-        Assert.NotEqual("http://deposed:7000", await store.LeaderAddressAsync());
+        Assert.False(await store.WriteAsync(1, late));
         var now = (await store.LoadAsync()).ToDictionary(s => s.Service, s => s.State!.Endpoints);
         Assert.Equal(Services.Order(), now.Keys.Order());
         Assert.All(Services, s => Assert.Equal(held[s], now[s]));

@@ -1,0 +1,189 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Robinhood.Controller.Tests.Persistence;
+using Robinhood.Tests;
+using Robinhood.V1;
+
+namespace Robinhood.Controller.Tests.Leadership;
+
+/// <summary>
+/// In-test agents for many modelled services, each assigned to one controller replica: every 250 ms each
+/// replica gets the reports of the services assigned to it over one Report stream, under the weights each
+/// service's own Watch stream (to the same replica) last delivered. A service moved to another replica follows
+/// at once: its Watch reconnects there and its next reports go there.
+/// </summary>
+public sealed class ShardedAgents : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _lanes = new(StringComparer.Ordinal);
+
+    public ShardedAgents(IReadOnlyList<ModelledService> fleets, Func<int, string> address)
+    {
+        ArgumentNullException.ThrowIfNull(fleets);
+        ArgumentNullException.ThrowIfNull(address);
+        Agents = [.. fleets.Select((f, i) => new ServiceAgents(f, address(i)))];
+        foreach (var agents in Agents)
+        {
+            _ = Task.Run(() => WatchAsync(agents));
+            Lane(agents.Address);
+        }
+    }
+
+    public IReadOnlyList<ServiceAgents> Agents { get; }
+
+    /// <summary>Moves the services assigned to <paramref name="from"/> to the replicas <paramref name="to"/>, round robin.</summary>
+    public void Move(string from, IReadOnlyList<string> to)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        var next = 0;
+        foreach (var agents in Agents.Where(a => a.Address == from))
+        {
+            agents.Address = to[next++ % to.Count];
+            Lane(agents.Address);
+            agents.Reconnect();
+        }
+    }
+
+    private void Lane(string address) => _lanes.GetOrAdd(address, a => Task.Run(() => ReportAsync(a)));
+
+    private GrpcChannel Channel(string address) => _channels.GetOrAdd(address, a => GrpcChannel.ForAddress(a));
+
+    private async Task WatchAsync(ServiceAgents agents)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            using var call = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, agents.Moved);
+            try
+            {
+                var client = new WeightDiscovery.WeightDiscoveryClient(CallDeadline.On(Channel(agents.Address)));
+                using var watch = client.Watch(new WatchRequest { Services = { agents.Fleet.Service }, ClientId = "sharded-agents" }, cancellationToken: call.Token);
+                await foreach (var s in watch.ResponseStream.ReadAllAsync(call.Token))
+                {
+                    agents.See(s);
+                }
+            }
+            catch (Exception e) when (e is RpcException or OperationCanceledException or IOException)
+            {
+                await PauseAsync();
+            }
+        }
+    }
+
+    private async Task ReportAsync(string address)
+    {
+        var client = new LoadReporter.LoadReporterClient(CallDeadline.On(Channel(address)));
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var call = client.Report(cancellationToken: _stop.Token);
+                while (!_stop.IsCancellationRequested)
+                {
+                    foreach (var agents in Agents.Where(a => a.Address == address))
+                    {
+                        var weights = agents.Latest is { } s ? ModelledService.Weights(s) : [];
+                        foreach (var report in agents.Fleet.Reports(weights))
+                        {
+                            await call.RequestStream.WriteAsync(report, _stop.Token);
+                            if (!await call.ResponseStream.MoveNext(_stop.Token))
+                            {
+                                throw new IOException("the report stream closed");
+                            }
+
+                            agents.Acked(call.ResponseStream.Current.Accepted);
+                        }
+                    }
+
+                    await PauseAsync();
+                }
+            }
+            catch (Exception e) when (e is RpcException or OperationCanceledException or IOException or InvalidOperationException)
+            {
+                await PauseAsync();
+            }
+        }
+    }
+
+    private async Task PauseAsync()
+    {
+        try
+        {
+            await Task.Delay(250, _stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        foreach (var channel in _channels.Values)
+        {
+            channel.Dispose();
+        }
+
+        foreach (var agents in Agents)
+        {
+            agents.Dispose();
+        }
+
+        _stop.Dispose();
+    }
+}
+
+/// <summary>One modelled service's agents: the replica they talk to, the snapshots their Watch received (with when), their acks.</summary>
+public sealed class ServiceAgents(ModelledService fleet, string address) : IDisposable
+{
+    private CancellationTokenSource _moved = new();
+    private volatile string _address = address;
+    private long _accepted;
+    private long _refused;
+
+    public ModelledService Fleet { get; } = fleet;
+
+    /// <summary>The replica these agents report to and watch.</summary>
+    public string Address
+    {
+        get => _address;
+        set => _address = value;
+    }
+
+    public ConcurrentQueue<(DateTime At, WeightSnapshot Snapshot)> Snapshots { get; } = new();
+
+    public WeightSnapshot? Latest { get; private set; }
+
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Cancelled when the service moves to another replica: its Watch reconnects there.</summary>
+    public CancellationToken Moved => Volatile.Read(ref _moved).Token;
+
+    /// <summary>No new snapshot for a second, or the last five within 1% of each other.</summary>
+    public bool Steady()
+    {
+        var recent = Snapshots.TakeLast(5).ToList();
+        return (recent.Count > 0 && DateTime.UtcNow - recent[^1].At > TimeSpan.FromSeconds(1))
+            || (recent.Count == 5 && recent[0].Snapshot.Endpoints.Count == recent[^1].Snapshot.Endpoints.Count
+                && ModelledService.MaxRelativeChange(recent[0].Snapshot, recent[^1].Snapshot) < 0.01);
+    }
+
+    internal void See(WeightSnapshot snapshot)
+    {
+        if (snapshot.Version > 0 && (Latest is null || snapshot.Version > Latest.Version))
+        {
+            Latest = snapshot;
+            Snapshots.Enqueue((DateTime.UtcNow, snapshot));
+        }
+    }
+
+    internal void Acked(bool accepted) => Interlocked.Increment(ref accepted ? ref _accepted : ref _refused);
+
+    internal void Reconnect() => Interlocked.Exchange(ref _moved, new CancellationTokenSource()).Cancel();
+
+    public void Dispose() => _moved.Dispose();
+}

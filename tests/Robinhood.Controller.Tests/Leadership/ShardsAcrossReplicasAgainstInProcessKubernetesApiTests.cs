@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Robinhood.Controller.Control;
+using Robinhood.Controller.Leadership;
+using Robinhood.Controller.Tests.Hosting;
+using Robinhood.Controller.Tests.Kubernetes;
+using Robinhood.Controller.Tests.Persistence;
+using Robinhood.V1;
+using Xunit.Abstractions;
+
+namespace Robinhood.Controller.Tests.Leadership;
+
+/// <summary>
+/// Controller replicas on one machine sharing 60 services over six shard Leases on the in-process Kubernetes
+/// API server, membership from its EndpointSlices, state in one real redis-server (not a Redis Cluster).
+/// Agents report each service to one replica, most often one that does not control it.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITestOutputHelper output)
+{
+    private const string Namespace = "robinhood";
+    private const int Shards = 6;
+    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
+
+    // Rendezvous hashing puts 8, 12, 9, 11, 11 and 9 of these names in the six shards, so any two shards hold
+    // 17-23 services: what is tested is that replicas share the shards evenly, not how evenly names hash.
+    private static readonly string[] Services = [.. Enumerable.Range(0, 60).Select(i => $"catalog-{i:D2}")];
+
+    [Fact]
+    public async Task ThreeReplicas_EachLeadsAThird_OneStopped_ItsShardsMoveWithinTheLease_ReportsReachOwners_FourthTakesShards()
+    {
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        await using var redis = await RedisServer.StartAsync();
+        var fleets = Services.Select((s, i) => new ModelledService(s, 4, seed: i)).ToArray();
+        foreach (var fleet in fleets)
+        {
+            api.PutEndpointSlice(FakeKubernetesApiServer.Slice(Namespace, fleet.Service + "-1", fleet.Service, 8080,
+                [.. fleet.Endpoints.Select(e => (e[..e.LastIndexOf(':')], "zone-a"))]));
+        }
+
+        var replicas = new List<RunningController>();
+        try
+        {
+            foreach (var identity in new[] { "replica-a", "replica-b", "replica-c" })
+            {
+                replicas.Add(await StartReplicaAsync(api, redis, identity));
+            }
+
+            // Each holds two of the six shards, every shard exactly one owner.
+            await Eventually.TrueAsync(() => Balanced(replicas, 2), TimeSpan.FromSeconds(60));
+            using var agents = new ShardedAgents(fleets, i => replicas[i % 3].GrpcAddress);
+            await Eventually.TrueAsync(() => agents.Agents.All(a => a.Latest is { } s && s.Endpoints.Count == 4
+                && s.Endpoints.All(e => e.State == EndpointState.Active) && a.Fleet.Imbalance(ModelledService.Weights(s)) < 1.1), TimeSpan.FromSeconds(120));
+            await Eventually.TrueAsync(() => agents.Agents.All(a => a.Steady()), TimeSpan.FromSeconds(60));
+
+            // Each replica leads a third; every report was applied by its service's owner, wherever it was sent.
+            // (Reports are refused, to be retried, only while shards change hands or membership is being listed.)
+            var (accepted, refused) = (agents.Agents.Sum(a => a.Accepted), agents.Agents.Sum(a => a.Refused));
+            var led = replicas.Select(r => Services.Count(Ownership(r).Owns)).ToList();
+            output.WriteLine($"services led per replica: {string.Join(", ", led)}");
+            Assert.All(led, n => Assert.InRange(n, 15, 25));
+            var elsewhere = agents.Agents.Count(a => !Ownership(replicas.Single(r => r.GrpcAddress == a.Address)).Owns(a.Fleet.Service));
+            Assert.InRange(elsewhere, 30, 50);
+            foreach (var fleet in fleets)
+            {
+                var owner = replicas.Single(r => Ownership(r).Owns(fleet.Service));
+                var heard = owner.App.Services.GetRequiredService<Fleet>().Capture(fleet.Service)!.Endpoints;
+                Assert.Equal(4, heard.Count(e => e.Reported && DateTimeOffset.UtcNow - e.LastReportAt < TimeSpan.FromSeconds(2)));
+                Assert.All(replicas.Where(r => r != owner), r => Assert.Null(r.App.Services.GetRequiredService<Fleet>().Capture(fleet.Service)));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            output.WriteLine($"reports refused before the shards settled: {refused}; accepted since: {agents.Agents.Sum(a => a.Accepted) - accepted}");
+            Assert.Equal(refused, agents.Agents.Sum(a => a.Refused));
+            Assert.True(agents.Agents.Sum(a => a.Accepted) - accepted >= 240, "a second of reports, four endpoints of 60 services at least once");
+            AssertLeasesMatch(api, replicas);
+
+            // Stop replica C: its services are led by A and B within the lease duration.
+            var victim = replicas[2];
+            var moved = Services.Where(Ownership(victim).Owns).ToList();
+            var survivors = replicas.Take(2).ToList();
+            agents.Move(victim.GrpcAddress, [.. survivors.Select(r => r.GrpcAddress)]);
+            var stopped = Stopwatch.StartNew();
+            var stopping = victim.DisposeAsync().AsTask();
+            replicas.Remove(victim);
+            await Eventually.TrueAsync(() => moved.All(s => survivors.Any(r => Ownership(r).Owns(s))), LeaseDuration + TimeSpan.FromSeconds(2));
+            var takeover = stopped.Elapsed;
+            await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(takeover < LeaseDuration, $"the stopped replica's services were led elsewhere after {takeover}");
+            await Eventually.TrueAsync(() => Balanced(survivors, 3), TimeSpan.FromSeconds(30));
+
+            // Nothing of theirs published before the grace; what is published after it continues the old owner's weights.
+            var since = moved.ToDictionary(s => s, s =>
+            {
+                var ownership = Ownership(survivors.Single(r => Ownership(r).Owns(s)));
+                return ownership.Owned[ownership.Map.Of(s)].Since;
+            });
+            await Task.Delay(Grace + TimeSpan.FromSeconds(3));
+            var largest = 0.0;
+            var early = 0;
+            foreach (var a in agents.Agents.Where(a => moved.Contains(a.Fleet.Service)))
+            {
+                var taken = since[a.Fleet.Service];
+                var seen = a.Snapshots.Select(p => p.Snapshot).ToList();
+                var before = seen.Last(s => s.ComputedAt.ToDateTimeOffset() < taken);
+                early += seen.Count(s => s.ComputedAt.ToDateTimeOffset() >= taken && s.ComputedAt.ToDateTimeOffset() < taken + Grace);
+                if (seen.FirstOrDefault(s => s.ComputedAt.ToDateTimeOffset() >= taken + Grace) is { } after)
+                {
+                    Assert.True(after.Version > before.Version);
+                    largest = Math.Max(largest, ModelledService.MaxRelativeChange(before, after));
+                }
+            }
+
+            output.WriteLine($"{moved.Count} services led elsewhere {takeover.TotalSeconds:F2} s after the stop; {early} snapshots before the grace; largest share change {largest:P2}");
+            Assert.Equal(0, early);
+            Assert.True(largest < 0.02, $"the new owners' first weights moved {largest:P2} from the old owner's last");
+
+            // A fourth replica joins and takes shards from the others; reports for its services reach it.
+            var fourth = await StartReplicaAsync(api, redis, "replica-d");
+            replicas.Add(fourth);
+            var all = survivors.Append(fourth).ToList();
+            await Eventually.TrueAsync(() => Ownership(fourth).Owned.Count > 0 && Balanced(all, 1, 2), TimeSpan.FromSeconds(30));
+            var taken4 = Services.Where(Ownership(fourth).Owns).ToList();
+            output.WriteLine($"the fourth replica took shards {string.Join(", ", Ownership(fourth).Owned.Keys)} ({taken4.Count} services)");
+            await Eventually.TrueAsync(() => taken4.All(s => fourth.App.Services.GetRequiredService<Fleet>().Capture(s)?.Endpoints
+                .Count(e => e.Reported && e.LastReportAt > Ownership(fourth).Owned[Ownership(fourth).Map.Of(s)].Since) == 4), TimeSpan.FromSeconds(20));
+            AssertLeasesMatch(api, all);
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Every shard owned by exactly one of the replicas, each holding between <paramref name="min"/> and <paramref name="max"/>.</summary>
+    private static bool Balanced(IReadOnlyList<RunningController> replicas, int min, int? max = null)
+    {
+        var owned = replicas.Select(r => Ownership(r).Owned.Keys.ToList()).ToList();
+        return owned.SelectMany(o => o).Order().SequenceEqual(Enumerable.Range(0, Shards))
+            && owned.All(o => o.Count >= min && o.Count <= (max ?? min));
+    }
+
+    private static void AssertLeasesMatch(FakeKubernetesApiServer api, IReadOnlyList<RunningController> replicas)
+    {
+        for (var shard = 0; shard < Shards; shard++)
+        {
+            var lease = api.Lease(Namespace, $"robinhood-controller-{shard}");
+            var owner = replicas.Single(r => Ownership(r).Owned.ContainsKey(shard));
+            Assert.Equal(owner.GrpcAddress, lease?.Metadata.Annotations[ShardElection.AddressAnnotation]);
+        }
+    }
+
+    private static Ownership Ownership(RunningController replica) => replica.App.Services.GetRequiredService<Ownership>();
+
+    private static Task<RunningController> StartReplicaAsync(FakeKubernetesApiServer api, RedisServer redis, string identity) =>
+        RunningController.StartAsync(null,
+        [
+            .. api.ControllerArgs(Namespace, identity),
+            .. Services.Select((s, i) => $"--Robinhood:Kubernetes:Services:{i}={s}"),
+            $"--Robinhood:Leadership:Shards={Shards}",
+            $"--ConnectionStrings:Redis={redis.ConnectionString}",
+            "--Robinhood:Redis:ResyncInterval=00:00:00.500",
+            "--Robinhood:Control:Interval=00:00:00.200",
+            "--Robinhood:Control:WarmUp=00:00:02",
+            $"--Robinhood:Control:StartupGrace={Grace}",
+        ]);
+}
