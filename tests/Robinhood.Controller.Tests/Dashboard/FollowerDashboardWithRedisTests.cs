@@ -74,6 +74,8 @@ public sealed class FollowerDashboardWithRedisTests
         var leaderTime = new FakeTimeProvider(followerTime.GetUtcNow());
         await using var leader = await RedisStateTests.StartAsync(redis, leaderTime, $"--Robinhood:Admin:Token={token}");
         var leaderAddress = leader.App.Services.GetRequiredService<Ownership>().AdvertisedAddress;
+        // Elected replicas read the owner's address from its shard Lease; this pair has no election, so the test tells it.
+        followerOwnership.SeeOwner(0, leaderAddress);
         var fleet = new ModelledService(Service, 6, seed: 7);
         using var stream = new ReportStream(leader.Reporter);
         await RedisStateTests.RunAsync(leader, leaderTime, fleet, stream, ticks: 12);
@@ -83,7 +85,7 @@ public sealed class FollowerDashboardWithRedisTests
         Assert.Equal(HttpStatusCode.OK, (await AdminAsync(leader, token, HttpMethod.Put, $"/endpoints/{drained}/drain")).Status);
         await RedisStateTests.RunAsync(leader, leaderTime, fleet, stream, ticks: 2);
         var published = leader.Snapshots.Get(Service).Version;
-        // The follower reads the leader's address and state at its next full read, one ResyncInterval (5 s) on.
+        // The follower reads the leader's state at its next full read, one ResyncInterval (5 s) on.
         await RedisStateTests.Eventually(async () =>
         {
             followerTime.Advance(TimeSpan.FromSeconds(5));
