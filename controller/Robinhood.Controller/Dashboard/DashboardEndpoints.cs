@@ -40,7 +40,10 @@ public static class DashboardEndpoints
         app.MapGet("/api/shards", (Ownership ownership, SnapshotCache cache) => Results.Json(Shards(ownership, cache), Json));
     }
 
-    /// <summary>Which replica owns each shard, as this replica sees it, and the services in it.</summary>
+    /// <summary>Services named per shard in <c>/api/shards</c>; the rest are counted, not listed (the answer stays bounded).</summary>
+    public const int MaxServicesPerShard = 100;
+
+    /// <summary>Which replica owns each shard, as this replica sees it, its service count and the first of its services.</summary>
     private static ShardsView Shards(Ownership ownership, SnapshotCache cache)
     {
         var services = cache.Services.ToLookup(ownership.Map.Of);
@@ -50,7 +53,8 @@ public static class DashboardEndpoints
                 s,
                 ownership.OwnerAddress(s),
                 ownership.Owned.ContainsKey(s),
-                [.. services[s].Order(StringComparer.Ordinal)]))]);
+                services[s].Count(),
+                [.. services[s].Order(ServiceOrder.Instance).Take(MaxServicesPerShard)]))]);
     }
 
     /// <summary>A query parameter as an integer in [min, max]; absent gives <paramref name="absent"/>.</summary>
@@ -78,5 +82,8 @@ public static class DashboardEndpoints
 /// <summary>The shards as <c>/api/shards</c> shows them: this replica's address and every shard.</summary>
 public sealed record ShardsView(string Replica, IReadOnlyList<ShardView> Shards);
 
-/// <summary>One shard: the gRPC address of its owner (null while none is known), whether this replica owns it, and its services.</summary>
-public sealed record ShardView(int Shard, string? Owner, bool Owned, IReadOnlyList<string> Services);
+/// <summary>
+/// One shard: the gRPC address of its owner (null while none is known), whether this replica owns it, how many
+/// services it holds and the first <see cref="DashboardEndpoints.MaxServicesPerShard"/> of them in reading order.
+/// </summary>
+public sealed record ShardView(int Shard, string? Owner, bool Owned, int ServiceCount, IReadOnlyList<string> Services);

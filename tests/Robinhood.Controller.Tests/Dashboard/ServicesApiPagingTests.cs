@@ -44,6 +44,26 @@ public sealed class ServicesApiPagingTests
     }
 
     [Fact]
+    public async Task ShardsApi_MoreServicesThanItLists_CountsThemAllAndNamesTheFirstInReadingOrder()
+    {
+        var time = new FakeTimeProvider();
+        await using var controller = await RunningController.StartAsync(time, "--Robinhood:Control:Interval=00:00:01");
+        var fleet = controller.App.Services.GetRequiredService<Fleet>();
+        var count = DashboardEndpoints.MaxServicesPerShard + 20;
+        foreach (var i in Enumerable.Range(1, count).Reverse())
+        {
+            Assert.Null(fleet.Observe($"s-{i}", new EndpointLoad("10.0.0.1:80", "", 0.5, 1, 10, 0)));
+        }
+
+        await controller.TickAsync(time, TimeSpan.FromSeconds(1));
+
+        var view = await controller.Http.GetFromJsonAsync<ShardsView>(new Uri("/api/shards", UriKind.Relative), Json);
+        var shard = Assert.Single(view!.Shards);
+        Assert.Equal(count, shard.ServiceCount);
+        Assert.Equal(Enumerable.Range(1, DashboardEndpoints.MaxServicesPerShard).Select(i => $"s-{i}"), shard.Services);
+    }
+
+    [Fact]
     public void ServiceOrder_DigitRunsAsNumbers_TotalOrder()
     {
         string[] sorted = ["a", "a-02", "a-2", "a-10", "a-10-b", "b-1", "b1"];
