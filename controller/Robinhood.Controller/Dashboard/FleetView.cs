@@ -108,10 +108,7 @@ public sealed class FleetView
                 var ms = point.ToUnixTimeMilliseconds();
                 if (history.Latest is { } previous)
                 {
-                    foreach (var e in ServiceEvents.Between(previous, weights, ms))
-                    {
-                        Keep(history.Events, e, EventsLength);
-                    }
+                    ServiceEvents.Between(previous, weights, ms, history.AddEvent);
                 }
 
                 Keep(history.Points, new HistoryPoint(ms, ServiceStatistics.Of(weights).MaxOverAverage), HistoryLength);
@@ -193,6 +190,11 @@ public sealed class FleetView
 
     private sealed class ServiceHistory
     {
+        public ServiceHistory() => AddEvent = e => Keep(Events, e, EventsLength);
+
+        /// <summary>Keeps an event; made once, so recording a tick allocates no delegate.</summary>
+        public Action<ServiceEvent> AddEvent { get; }
+
         /// <summary>The latest weights, over <see cref="Buffer"/> (rewritten by the next Record, under the history's lock).</summary>
         public ServiceWeights? Latest { get; set; }
 

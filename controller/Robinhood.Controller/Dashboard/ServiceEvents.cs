@@ -28,48 +28,63 @@ public sealed record ServiceEvent(long At, ServiceEventKind Kind, string Endpoin
 /// <summary>The events between two consecutive ticks of a service: a diff of what each tick published.</summary>
 public static class ServiceEvents
 {
-    public static IEnumerable<ServiceEvent> Between(ServiceWeights previous, ServiceWeights current, long at)
+    /// <summary>
+    /// Hands each event between <paramref name="previous"/> and <paramref name="current"/> to <paramref name="add"/>.
+    /// Both list their endpoints ordered by name (<see cref="ServiceWeights"/>), so one walk over the two pairs
+    /// them up without an index; a tick without events allocates nothing.
+    /// </summary>
+    public static void Between(ServiceWeights previous, ServiceWeights current, long at, Action<ServiceEvent> add)
     {
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(add);
         if (previous.Rollout != current.Rollout)
         {
-            yield return new ServiceEvent(at, ServiceEventKind.Override, "", $"mode {Mode(previous.Rollout)} → {Mode(current.Rollout)}");
+            add(new ServiceEvent(at, ServiceEventKind.Override, "", $"mode {Mode(previous.Rollout)} → {Mode(current.Rollout)}"));
         }
 
-        var before = new Dictionary<string, WeightedEndpoint>(previous.Endpoints.Count, StringComparer.Ordinal);
-        foreach (var e in previous.Endpoints)
+        var before = previous.Endpoints;
+        var j = 0;
+        for (var i = 0; i < current.Endpoints.Count; i++)
         {
-            before[e.Endpoint] = e;
-        }
-
-        foreach (var e in current.Endpoints)
-        {
-            if (!before.TryGetValue(e.Endpoint, out var p))
+            var e = current.Endpoints[i];
+            // Endpoints that left sort before this one.
+            while (j < before.Count && string.CompareOrdinal(before[j].Endpoint, e.Endpoint) < 0)
             {
-                yield return new ServiceEvent(at, ServiceEventKind.Join, e.Endpoint, "joined");
+                j++;
+            }
+
+            if (j == before.Count || before[j].Endpoint != e.Endpoint)
+            {
+                add(new ServiceEvent(at, ServiceEventKind.Join, e.Endpoint, "joined"));
                 continue;
             }
 
-            if (e.Phase == EndpointPhase.Stale && p.Phase != EndpointPhase.Stale)
-            {
-                yield return new ServiceEvent(at, ServiceEventKind.Stale, e.Endpoint, "no reports: STALE");
-            }
+            Changed(before[j++], e, at, add);
+        }
+    }
 
-            if ((e.Drained, e.Pinned) != (p.Drained, p.Pinned))
-            {
-                yield return new ServiceEvent(at, ServiceEventKind.Override, e.Endpoint,
-                    e.Drained ? "drained" : e.Pinned is { } w ? $"pinned {w}" : "released");
-            }
+    /// <summary>The events of one endpoint in both ticks.</summary>
+    private static void Changed(WeightedEndpoint p, WeightedEndpoint e, long at, Action<ServiceEvent> add)
+    {
+        if (e.Phase == EndpointPhase.Stale && p.Phase != EndpointPhase.Stale)
+        {
+            add(new ServiceEvent(at, ServiceEventKind.Stale, e.Endpoint, "no reports: STALE"));
+        }
 
-            // The loop's own weight (the published one where it is not known, on a follower).
-            var from = p.Computed > 0 ? p.Computed : p.Weight;
-            var to = e.Computed > 0 ? e.Computed : e.Weight;
-            if (p.Phase == EndpointPhase.Active && e.Phase == EndpointPhase.Active && from > 0
-                && Math.Abs((double)to - from) / from > FleetView.StepChange)
-            {
-                yield return new ServiceEvent(at, ServiceEventKind.Step, e.Endpoint, $"weight {from} → {to}");
-            }
+        if ((e.Drained, e.Pinned) != (p.Drained, p.Pinned))
+        {
+            add(new ServiceEvent(at, ServiceEventKind.Override, e.Endpoint,
+                e.Drained ? "drained" : e.Pinned is { } w ? $"pinned {w}" : "released"));
+        }
+
+        // The loop's own weight (the published one where it is not known, on a follower).
+        var from = p.Computed > 0 ? p.Computed : p.Weight;
+        var to = e.Computed > 0 ? e.Computed : e.Weight;
+        if (p.Phase == EndpointPhase.Active && e.Phase == EndpointPhase.Active && from > 0
+            && Math.Abs((double)to - from) / from > FleetView.StepChange)
+        {
+            add(new ServiceEvent(at, ServiceEventKind.Step, e.Endpoint, $"weight {from} → {to}"));
         }
     }
 

@@ -109,6 +109,49 @@ public sealed class FleetViewTests
         ], Assert.Single(view.Read()).Events);
     }
 
+    [Fact]
+    public void RecordTick_EndpointsLeaveAndJoinBetweenOthers_EachJoinMarkedOnce()
+    {
+        var view = new FleetView();
+        WeightedEndpoint Active(string endpoint) => new(endpoint, "zone-a", 1000, EndpointPhase.Active, 0.5) { Computed = 1000 };
+        view.Record(new ServiceTick(new ServiceWeights("checkout", [Active("10.0.0.1:80"), Active("10.0.0.3:80"), Active("10.0.0.5:80")], false), 0.5), ComputedAt);
+        view.Record(
+            new ServiceTick(new ServiceWeights("checkout", [Active("10.0.0.2:80"), Active("10.0.0.3:80"), Active("10.0.0.4:80"), Active("10.0.0.6:80")], false), 0.5),
+            ComputedAt.AddSeconds(1));
+
+        // 10.0.0.1 and 10.0.0.5 left (no event), 10.0.0.3 stayed as it was.
+        var at = ComputedAt.AddSeconds(1).ToUnixTimeMilliseconds();
+        Assert.Equal(
+        [
+            new ServiceEvent(at, ServiceEventKind.Join, "10.0.0.2:80", "joined"),
+            new ServiceEvent(at, ServiceEventKind.Join, "10.0.0.4:80", "joined"),
+            new ServiceEvent(at, ServiceEventKind.Join, "10.0.0.6:80", "joined"),
+        ], Assert.Single(view.Read()).Events);
+    }
+
+    [Fact]
+    public void RecordTick_HundredEndpointsNothingHappened_AllocatesNothingPerEndpoint()
+    {
+        var view = new FleetView();
+        var endpoints = Enumerable.Range(0, 100)
+            .Select(i => new WeightedEndpoint($"10.0.{i / 10}.{i % 10}:80", "zone-a", 1000, EndpointPhase.Active, 0.5) { Computed = 1000 })
+            .OrderBy(e => e.Endpoint, StringComparer.Ordinal)
+            .ToArray();
+        var tick = new ServiceTick(new ServiceWeights("checkout", endpoints, false), 0.5);
+        for (var t = 0; t < 3; t++)
+        {
+            view.Record(tick, ComputedAt.AddSeconds(t));
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        view.Record(tick, ComputedAt.AddSeconds(3));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // An index of the previous tick's endpoints alone would be over 4 KB; what is left is the copy's ServiceWeights.
+        Assert.True(allocated < 256, $"recording a tick of 100 endpoints allocated {allocated} bytes");
+        Assert.Empty(Assert.Single(view.Read()).Events);
+    }
+
     private static WeightSnapshot Snapshot(ulong version, DateTimeOffset computedAt, params (string Endpoint, uint Weight, EndpointState State, double Utilization)[] endpoints)
     {
         var snapshot = new WeightSnapshot { Service = "checkout", Version = version, ComputedAt = Timestamp.FromDateTimeOffset(computedAt) };
