@@ -40,6 +40,13 @@ public sealed class LimitsOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ReportStreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// A Report stream's refused reports are logged at most once per reason per this interval; the line says how
+    /// many of that reason were not (a flood of bad reports is not a flood of log lines). Metrics count every refusal.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RefusedReportLogInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Services one Watch request may name.</summary>
     [Range(1, 10_000)]
     public int MaxWatchServices { get; set; } = 1_000;

@@ -45,6 +45,7 @@ public sealed partial class LoadReporterService(
         // The services this stream has reported into (accepted, and not pruned with their sequences), bounded by MaxServicesPerStream.
         var services = new HashSet<string>(StringComparer.Ordinal);
         var interval = Duration.FromTimeSpan(settings.Current.Interval);
+        var refusals = new RefusalLog(time, l.RefusedReportLogInterval);
         using var session = await authenticator.OpenAsync(context).ConfigureAwait(false);
         LogStreamOpened(context.Peer);
         try
@@ -112,7 +113,10 @@ public sealed partial class LoadReporterService(
                 else
                 {
                     ControllerMetrics.Reports.WithLabels("refused", refusal.Label).Inc();
-                    LogRefused(Refusal.Cut(report.Service), Refusal.Cut(report.Endpoint), refusal.Message);
+                    if (refusals.Take(refusal.Reason, out var unlogged))
+                    {
+                        LogRefused(Refusal.Cut(report.Service), Refusal.Cut(report.Endpoint), refusal.Message, unlogged, refusal.Label);
+                    }
                 }
 
                 await responseStream.WriteAsync(new ReportAck
@@ -130,6 +134,13 @@ public sealed partial class LoadReporterService(
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             // The agent went away or the controller is shutting down.
+        }
+        finally
+        {
+            foreach (var (reason, unlogged) in refusals.Unlogged())
+            {
+                LogRefusedUnlogged(unlogged, reason.Label(), context.Peer);
+            }
         }
 
         LogStreamClosed(context.Peer);
@@ -157,6 +168,9 @@ public sealed partial class LoadReporterService(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Report stream closed by {Peer}")]
     private partial void LogStreamClosed(string peer);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Report refused for {Service}/{Endpoint}: {Error}")]
-    private partial void LogRefused(string service, string endpoint, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Report refused for {Service}/{Endpoint}: {Error} ({Unlogged} more {Reason} on this stream since its last line not logged)")]
+    private partial void LogRefused(string service, string endpoint, string error, long unlogged, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Unlogged} more reports refused {Reason} on the stream of {Peer} not logged, to its end")]
+    private partial void LogRefusedUnlogged(long unlogged, string reason, string peer);
 }

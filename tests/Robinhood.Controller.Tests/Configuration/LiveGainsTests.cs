@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Hosting;
+using Robinhood.Controller.Tests.Hosting;
 
 namespace Robinhood.Controller.Tests.Configuration;
 
@@ -76,26 +76,6 @@ public sealed class LiveGainsTests
         {
             Assert.True(DateTime.UtcNow < deadline, $"the condition did not hold before the deadline {state?.Invoke()}");
             await Task.Delay(20);
-        }
-    }
-
-    /// <summary>Keeps every formatted log message.</summary>
-    private sealed class CapturedLogs : ILoggerProvider, ILogger
-    {
-        public ConcurrentQueue<string> Messages { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Enqueue(formatter(state, exception));
-
-        public void Dispose()
-        {
         }
     }
 }

@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Hosting;
@@ -41,7 +42,10 @@ public sealed class RunningController : IAsyncDisposable
 
     public SnapshotCache Snapshots => App.Services.GetRequiredService<SnapshotCache>();
 
-    public static async Task<RunningController> StartAsync(TimeProvider? time = null, params string[] args)
+    public static Task<RunningController> StartAsync(TimeProvider? time = null, params string[] args) => StartAsync(time, logs: null, args);
+
+    /// <summary>As <see cref="StartAsync(TimeProvider?, string[])"/>, with the host's log lines also written to <paramref name="logs"/>.</summary>
+    public static async Task<RunningController> StartAsync(TimeProvider? time, ILoggerProvider? logs, params string[] args)
     {
         var grpcPort = FreePort();
         var httpPort = FreePort();
@@ -58,6 +62,11 @@ public sealed class RunningController : IAsyncDisposable
             if (time is not null)
             {
                 builder.Services.Replace(ServiceDescriptor.Singleton(time));
+            }
+
+            if (logs is not null)
+            {
+                builder.Logging.AddProvider(logs);
             }
         });
         await app.StartAsync();
