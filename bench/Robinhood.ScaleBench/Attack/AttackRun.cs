@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Robinhood.Controller.Hosting;
 using Robinhood.ScaleBench.Hosting;
+using Robinhood.ScaleBench.Scraping;
 using Robinhood.V1;
 
 namespace Robinhood.ScaleBench.Attack;
@@ -11,8 +13,10 @@ namespace Robinhood.ScaleBench.Attack;
 /// <summary>
 /// <c>attack</c>: the controller as its own process with its defaults, attacked from this one as a careless or
 /// hostile client would (docs/trust.md): one stream inventing 200,000 services, many streams doing so
-/// together, and Watch requests naming 100,000 services. Prints a Markdown table of what the controller
-/// refused and its RSS, CPU and ticks before and after each attack.
+/// together, and Watch requests naming 100,000 services or many at the 1,000-name limit. Prints Markdown
+/// tables of what the controller refused, its RSS and managed heap before, at the peak and after each
+/// attack (after the watchers left: polled until back within 100 MB), and its ticks during the attack
+/// against a window without one just before it, beside the machine's busy cores in each window.
 /// </summary>
 public static class AttackRun
 {
@@ -21,15 +25,47 @@ public static class AttackRun
     private const string TickHistogram = "robinhood_controller_tick_duration_seconds";
     private const string ManagedMemory = "dotnet_total_memory_bytes";
 
+    private static readonly TimeSpan Baseline = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
+    private const long BackWithinBytes = 100L * 1024 * 1024;
+    private static readonly TimeSpan BackDeadline = TimeSpan.FromSeconds(120);
+
+    private sealed record Attack(string Key, string Name, bool PollBack, Func<GrpcChannel, Task<(long Accepted, string Refused)>> Run);
+
+    private static readonly Attack[] Attacks =
+    [
+        new("invent", "one stream invents 200,000 services", false, c => InventAsync(c, streams: 1, perStream: 200_000)),
+        new("invent-many", "20 streams invent 10,000 services each", false, c => InventAsync(c, streams: 20, perStream: 10_000)),
+        new("watch-100k", "3 Watch requests of 100,000 names", true, c => WatchAsync(c, watches: 3, names: 100_000, hold: TimeSpan.Zero)),
+        new("watchers", "300 Watch requests of 1,000 unknown names, held 10 s, then gone", true, c => WatchAsync(c, watches: 300, names: 1_000, hold: TimeSpan.FromSeconds(10))),
+    ];
+
+    public static string Usage =>
+        $"attack OUT [ATTACK...]: ATTACK of {string.Join(", ", Attacks.Select(a => a.Key))} (default all, in that order); " +
+        "arguments after -- go to the controller";
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var output = args.Length > 0 ? args[0] : "attack-out";
+        var split = Array.IndexOf(args, "--");
+        var own = split >= 0 ? args[..split] : args;
+        var controllerArgs = split >= 0 ? args[(split + 1)..] : [];
+        var output = own.Length > 0 ? own[0] : "attack-out";
+        var chosen = own.Length > 1 ? own[1..].Select(k => Attacks.FirstOrDefault(a => a.Key == k)).ToList() : [.. Attacks];
+        if (chosen.Any(a => a is null))
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
         Directory.CreateDirectory(output);
         var dll = typeof(ControllerHost).Assembly.Location;
-        var table = new StringBuilder();
-        table.AppendLine("| attack | accepted | refused (reason) | RSS before → after | RSS growth | managed heap before → after | controller CPU (cores) | ticks (count, p99, max bucket) |");
-        table.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
-        await using (var controller = await ServerProcess.StartAsync(dll, ["--Robinhood:Control:Interval=00:00:01"], Path.Combine(output, "controller.log")))
+        var held = new StringBuilder();
+        held.AppendLine("| attack | accepted | refused (reason) | RSS before → peak → after | back within 100 MB | managed heap before → end → after | controller CPU (cores) |");
+        held.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+        var ticks = new StringBuilder();
+        ticks.AppendLine("| attack | window | length | machine busy (cores of 2) | load average (1 min) | controller CPU (cores) | ticks | tick p50 | tick p99 | slowest tick (bucket) |");
+        ticks.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        await using (var controller = await ServerProcess.StartAsync(dll, ["--Robinhood:Control:Interval=00:00:01", .. controllerArgs], Path.Combine(output, "controller.log")))
         {
             await Task.Delay(TimeSpan.FromSeconds(5));
             using var channel = GrpcChannel.ForAddress(controller.GrpcAddress, new GrpcChannelOptions
@@ -37,37 +73,100 @@ public static class AttackRun
                 MaxSendMessageSize = MessageLimits.MaxRequestBytes,
                 MaxReceiveMessageSize = MessageLimits.MaxSnapshotBytes,
             });
-
-            table.AppendLine(await MeasureAsync(controller, "one stream invents 200,000 services", () => InventAsync(channel, streams: 1, perStream: 200_000)));
-            table.AppendLine(await MeasureAsync(controller, "20 streams invent 10,000 services each", () => InventAsync(channel, streams: 20, perStream: 10_000)));
-            table.AppendLine(await MeasureAsync(controller, "3 Watch requests of 100,000 names", () => WatchAsync(channel, watches: 3, names: 100_000, hold: TimeSpan.Zero)));
-            table.AppendLine(await MeasureAsync(controller, "300 Watch requests of 1,000 unknown names, held 10 s, then gone", () => WatchAsync(channel, watches: 300, names: 1_000, hold: TimeSpan.FromSeconds(10))));
+            foreach (var attack in chosen)
+            {
+                var (heldRow, tickRows) = await MeasureAsync(controller, channel, attack!);
+                held.AppendLine(heldRow);
+                ticks.Append(tickRows);
+            }
         }
 
-        var markdown = table.ToString();
+        var markdown = $"{held}\n{ticks}";
         Console.WriteLine(markdown);
         await File.WriteAllTextAsync(Path.Combine(output, "attack.md"), markdown);
         return 0;
     }
 
-    /// <summary>One attack: samples before, runs it, waits 10 s for the controller to settle, samples after.</summary>
-    private static async Task<string> MeasureAsync(ServerProcess controller, string name, Func<Task<(long Accepted, string Refused)>> attack)
+    /// <summary>
+    /// One attack: a window without it, the attack with RSS sampled for its peak, then the controller left alone
+    /// (for watchers: until RSS is back within 100 MB of before, or the deadline).
+    /// </summary>
+    private static async Task<(string Held, string Ticks)> MeasureAsync(ServerProcess controller, GrpcChannel channel, Attack attack)
     {
-        Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] {name}");
-        var scrape0 = await controller.ScrapeAsync();
-        var ticks0 = scrape0.Histogram(TickHistogram);
-        var before = controller.Sample();
-        var (accepted, refused) = await attack();
-        await Task.Delay(TimeSpan.FromSeconds(10));
-        var after = controller.Sample();
-        var scrape1 = await controller.ScrapeAsync();
-        var ticks = scrape1.Histogram(TickHistogram).Since(ticks0);
-        var heap0 = (long)(scrape0.Value(ManagedMemory) ?? 0);
-        var heap1 = (long)(scrape1.Value(ManagedMemory) ?? 0);
-        var maxBucket = ticks.Bounds.Where((_, i) => ticks.Counts[i] > (i > 0 ? ticks.Counts[i - 1] : 0)).DefaultIfEmpty(double.NaN).Last();
-        var seconds = (after.At - before.At).TotalSeconds;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {accepted:N0} | {refused} | {Mb(before.RssBytes)} → {Mb(after.RssBytes)} MB | {Mb(after.RssBytes - before.RssBytes)} MB | {Mb(heap0)} → {Mb(heap1)} MB | {ProcessSample.Cores(before, after):F2} over {seconds:F0} s | {ticks.Total:N0} in {seconds:F0} s, p99 {ticks.Quantile(0.99) * 1000:F1} ms, ≤ {maxBucket * 1000:G} ms |");
+        Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] {attack.Name}: baseline");
+        var quiet = await Window.OpenAsync(controller);
+        await Task.Delay(Baseline);
+        var (quietEnd, quietRow) = await quiet.CloseAsync(controller, attack.Name, "no attack (before)");
+
+        Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] {attack.Name}: attack");
+        var during = quietEnd;
+        using var stop = new CancellationTokenSource();
+        var peak = Task.Run(async () =>
+        {
+            var max = 0L;
+            while (!stop.IsCancellationRequested)
+            {
+                max = Math.Max(max, controller.Sample().RssBytes);
+                await Task.Delay(250, CancellationToken.None);
+            }
+
+            return max;
+        });
+        var (accepted, refused) = await attack.Run(channel);
+        await stop.CancelAsync();
+        var (attackEnd, attackRow) = await during.CloseAsync(controller, attack.Name, "attack");
+        var peakRss = Math.Max(await peak, attackEnd.Process.RssBytes);
+
+        Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] {attack.Name}: after");
+        var before = quiet.Process.RssBytes;
+        var left = Stopwatch.StartNew();
+        var back = "";
+        if (attack.PollBack)
+        {
+            while (controller.Sample().RssBytes > before + BackWithinBytes && left.Elapsed < BackDeadline)
+            {
+                await Task.Delay(1000);
+            }
+
+            back = controller.Sample().RssBytes <= before + BackWithinBytes
+                ? string.Create(CultureInfo.InvariantCulture, $"yes, {left.Elapsed.TotalSeconds:F0} s after they left")
+                : $"no, not within {BackDeadline.TotalSeconds:F0} s";
+        }
+
+        if (left.Elapsed < Settle)
+        {
+            await Task.Delay(Settle - left.Elapsed);
+        }
+
+        var after = await Window.OpenAsync(controller);
+        var heldRow = string.Create(CultureInfo.InvariantCulture,
+            $"| {attack.Name} | {accepted:N0} | {refused} | {Mb(before)} → {Mb(peakRss)} → {Mb(after.Process.RssBytes)} MB | {(back.Length > 0 ? back : "-")} | {Mb(quiet.Heap)} → {Mb(attackEnd.Heap)} → {Mb(after.Heap)} MB | {ProcessSample.Cores(quietEnd.Process, attackEnd.Process):F2} |");
+        return (heldRow, quietRow + attackRow);
+    }
+
+    /// <summary>The controller and the machine at the start of a window; closing it gives the window's row.</summary>
+    private sealed record Window(ProcessSample Process, MachineSample Machine, double LoadAverage, CumulativeHistogram Ticks, long Heap)
+    {
+        public static async Task<Window> OpenAsync(ServerProcess controller)
+        {
+            var scrape = await controller.ScrapeAsync();
+            return new Window(controller.Sample(), MachineSample.Read(), ReadLoadAverage(), scrape.Histogram(TickHistogram), (long)(scrape.Value(ManagedMemory) ?? 0));
+        }
+
+        public async Task<(Window End, string Row)> CloseAsync(ServerProcess controller, string attack, string window)
+        {
+            var end = await OpenAsync(controller);
+            var ticks = end.Ticks.Since(Ticks);
+            var slowest = ticks.Bounds.Where((_, i) => ticks.Counts[i] > (i > 0 ? ticks.Counts[i - 1] : 0)).DefaultIfEmpty(double.NaN).Last();
+            var row = string.Create(CultureInfo.InvariantCulture,
+                $"| {attack} | {window} | {(end.Process.At - Process.At).TotalSeconds:F0} s | {MachineSample.Cores(Machine, end.Machine):F2} | {LoadAverage:F1} → {end.LoadAverage:F1} | {ProcessSample.Cores(Process, end.Process):F2} | {ticks.Total:N0} | {Ms(ticks.Quantile(0.5))} | {Ms(ticks.Quantile(0.99))} | ≤ {slowest * 1000:G} ms |\n");
+            return (end, row);
+        }
+
+        private static double ReadLoadAverage() =>
+            double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+        private static string Ms(double seconds) => (seconds * 1000).ToString("F1", CultureInfo.InvariantCulture) + " ms";
     }
 
     /// <summary>Streams of reports, each for a service of its own, pipelined; counts the acks by outcome.</summary>
