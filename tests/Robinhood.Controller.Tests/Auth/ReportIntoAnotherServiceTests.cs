@@ -51,7 +51,10 @@ public sealed class ReportIntoAnotherServiceTests
             "--Robinhood:Kubernetes:Services:1=payments",
             "--Robinhood:Control:Interval=00:00:00.100",
         ]);
-        await Eventually.TrueAsync(() => controller.Snapshots.Get("payments").Endpoints.Count == 1, TimeSpan.FromSeconds(15));
+        // Each service's slices are listed by a watch of their own: both must be in before checkout's first report
+        // (payments' alone let it arrive before checkout's slices on a loaded machine, and it was refused).
+        await Eventually.TrueAsync(() => controller.Snapshots.Get("payments").Endpoints.Count == 1 && controller.Snapshots.Get("checkout").Endpoints.Count == 1,
+            TimeSpan.FromSeconds(15));
         using var stream = new RawReportStream(controller);
 
         Assert.True((await stream.SendAsync(Report("checkout", "10.3.0.1:8080", 1))).Accepted);
