@@ -6,13 +6,15 @@ using Robinhood.Controller.Tests.Hosting;
 using Robinhood.Controller.Tests.Kubernetes;
 using Robinhood.Controller.Tests.Persistence;
 using Robinhood.V1;
+using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace Robinhood.Controller.Tests.Leadership;
 
 /// <summary>
 /// Controller replicas on one machine sharing 60 services over six shard Leases on the in-process Kubernetes
-/// API server, membership from its EndpointSlices, state in one real redis-server (not a Redis Cluster).
+/// API server, membership from its EndpointSlices, state in a real three-node Redis Cluster (each service's keys
+/// in its own slot, the 60 services' slots spread over the three masters).
 /// Agents report each service to one replica, most often one that does not control it.
 /// </summary>
 [Collection(RedisCollection.Name)]
@@ -31,7 +33,7 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
     public async Task ThreeReplicas_EachLeadsAThird_OneStopped_ItsShardsMoveWithinTheLease_ReportsReachOwners_FourthTakesShards()
     {
         await using var api = await FakeKubernetesApiServer.StartAsync();
-        await using var redis = await RedisServer.StartAsync();
+        await using var redis = await RedisCluster.StartAsync();
         var fleets = Services.Select((s, i) => new ModelledService(s, 4, seed: i)).ToArray();
         foreach (var fleet in fleets)
         {
@@ -75,6 +77,14 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
             Assert.Equal(refused, agents.Agents.Sum(a => a.Refused));
             Assert.True(agents.Agents.Sum(a => a.Accepted) - accepted >= 240, "a second of reports, four endpoints of 60 services at least once");
             AssertLeasesMatch(api, replicas);
+
+            // Every service's state is in the cluster, in its own slot, the services spread over all three masters.
+            await using (var connection = await redis.ConnectAsync())
+            {
+                var keys = Services.Select(s => (RedisKey)$"robinhood:{{{s}}}:state").ToList();
+                Assert.All(keys, k => Assert.True(connection.GetDatabase().KeyExists(k), $"{k} missing"));
+                Assert.Equal(3, keys.Select(k => RedisCluster.NodeOf(connection, k)).Distinct().Count());
+            }
 
             // Stop replica C: its services are led by A and B within the lease duration.
             var victim = replicas[2];
@@ -156,7 +166,7 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
 
     private static Ownership Ownership(RunningController replica) => replica.App.Services.GetRequiredService<Ownership>();
 
-    private static Task<RunningController> StartReplicaAsync(FakeKubernetesApiServer api, RedisServer redis, string identity) =>
+    private static Task<RunningController> StartReplicaAsync(FakeKubernetesApiServer api, RedisCluster redis, string identity) =>
         RunningController.StartAsync(null,
         [
             .. api.ControllerArgs(Namespace, identity),
