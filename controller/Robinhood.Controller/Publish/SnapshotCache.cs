@@ -13,8 +13,10 @@ public sealed class SnapshotCache
 {
     private readonly ConcurrentDictionary<string, WeightSnapshot> _latest = new(StringComparer.Ordinal);
     // Watchers indexed by service: a publish touches only the watchers of its own service (and the
-    // wildcard ones, which follow every service).
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<SnapshotWatcher, byte>> _watchers = new(StringComparer.Ordinal);
+    // wildcard ones, which follow every service). Each entry is an array replaced whole on every change
+    // (compare-and-swap), so a publish reads it without a lock, and a service one watcher names costs an
+    // array of one: watchers may name up to MaxWatchServices services each, mostly one watcher per name.
+    private readonly ConcurrentDictionary<string, SnapshotWatcher[]> _watchers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<SnapshotWatcher, byte> _wildcard = new();
     private int _watcherCount;
 
@@ -96,34 +98,22 @@ public sealed class SnapshotCache
 
     internal void Add(SnapshotWatcher watcher, string service)
     {
-        while (true)
-        {
-            var watchers = _watchers.GetOrAdd(service, _ => new ConcurrentDictionary<SnapshotWatcher, byte>());
-            lock (watchers)
-            {
-                // The entry may have been emptied and dropped between the lookup and the lock.
-                if (_watchers.TryGetValue(service, out var current) && ReferenceEquals(current, watchers))
-                {
-                    watchers.TryAdd(watcher, 0);
-                    break;
-                }
-            }
-        }
-
+        _watchers.AddOrUpdate(service, static (_, w) => [w], static (_, old, w) => [.. old, w], watcher);
         watcher.Offer(Get(service));
     }
 
     internal void Remove(SnapshotWatcher watcher, string service)
     {
         // An emptied entry goes: watchers may name services nobody reports into, and many of them.
-        if (_watchers.TryGetValue(service, out var watchers))
+        while (_watchers.TryGetValue(service, out var old))
         {
-            lock (watchers)
+            var rest = Array.FindAll(old, w => w != watcher);
+            if (rest.Length == old.Length
+                || (rest.Length == 0
+                    ? _watchers.TryRemove(new KeyValuePair<string, SnapshotWatcher[]>(service, old))
+                    : _watchers.TryUpdate(service, rest, old)))
             {
-                if (watchers.TryRemove(watcher, out _) && watchers.IsEmpty)
-                {
-                    _watchers.TryRemove(new KeyValuePair<string, ConcurrentDictionary<SnapshotWatcher, byte>>(service, watchers));
-                }
+                return;
             }
         }
     }
@@ -143,7 +133,7 @@ public sealed class SnapshotCache
     {
         if (_watchers.TryGetValue(service, out var watchers))
         {
-            foreach (var (watcher, _) in watchers)
+            foreach (var watcher in watchers)
             {
                 watcher.Offer(snapshot);
             }

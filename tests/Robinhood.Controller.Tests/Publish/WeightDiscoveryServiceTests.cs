@@ -80,6 +80,66 @@ public sealed class WeightDiscoveryServiceTests
         Assert.True(received < 1000, $"a slow watcher should skip superseded snapshots, got {received}");
     }
 
+    [Fact]
+    public async Task Watch_ManyStreamsAtTheNameLimit_Disconnect_ControllerHoldsNoWatcherOrName()
+    {
+        const int streams = 20;
+        const int names = 1_000;
+        await using var controller = await RunningController.StartAsync();
+        var cache = controller.Snapshots;
+        cache.Set([Snapshot("shared", 1)]);
+        // Each stream at the default MaxWatchServices: one service they all watch, 999 nobody reports into.
+        var watches = Enumerable.Range(0, streams).Select(w =>
+        {
+            var cancel = new CancellationTokenSource();
+            var request = new WatchRequest { ClientId = $"w{w}", Services = { "shared" } };
+            request.Services.Add(Enumerable.Range(1, names - 1).Select(i => $"unknown-{w}-{i}"));
+            return (Call: controller.Discovery.Watch(request, cancellationToken: cancel.Token), Cancel: cancel);
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(watches.Select(async w =>
+            {
+                for (var read = 0; read < names; read++)
+                {
+                    Assert.True(await w.Call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout));
+                }
+            }));
+            Assert.Equal(streams, cache.WatcherCount);
+            Assert.Equal((streams * (names - 1)) + 1, cache.WatchedServiceCount);
+
+            // Half of them go: their names leave the cache, the shared one stays for the others, who still get it.
+            foreach (var w in watches[..(streams / 2)])
+            {
+                await w.Cancel.CancelAsync();
+            }
+
+            await Eventually.TrueAsync(() => cache.WatcherCount == streams / 2 && cache.WatchedServiceCount == (streams / 2 * (names - 1)) + 1, Timeout);
+            cache.Set([Snapshot("shared", 2)]);
+            foreach (var w in watches[(streams / 2)..])
+            {
+                Assert.True(await w.Call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout));
+                Assert.Equal(("shared", 2ul), (w.Call.ResponseStream.Current.Service, w.Call.ResponseStream.Current.Version));
+            }
+
+            // The rest go: nothing a watcher made the controller hold is left.
+            foreach (var w in watches[(streams / 2)..])
+            {
+                await w.Cancel.CancelAsync();
+            }
+
+            await Eventually.TrueAsync(() => cache.WatcherCount == 0 && cache.WatchedServiceCount == 0, Timeout);
+        }
+        finally
+        {
+            foreach (var w in watches)
+            {
+                w.Call.Dispose();
+                w.Cancel.Dispose();
+            }
+        }
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("bad name")]
