@@ -24,6 +24,7 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
     public static Refusal EndpointLimit(int max) => Refusal.Of(RefusalReason.EndpointLimit, "endpoint", $"would be one more than the {max} endpoints a service holds (Robinhood:Limits:MaxEndpointsPerService)");
 
     private readonly ConcurrentDictionary<string, ServiceController> _services = new(StringComparer.Ordinal);
+    private readonly Lock _creating = new();
 
     public ICollection<string> Services => _services.Keys;
 
@@ -34,9 +35,18 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
     public Refusal? Observe(string service, EndpointLoad load)
     {
         var l = limits.Value;
-        if (!_services.ContainsKey(service) && _services.Count >= l.MaxServices)
+        if (!_services.ContainsKey(service))
         {
-            return ServiceLimit(l.MaxServices);
+            // Checked and created under one lock: streams inventing services at once never pass the limit together.
+            lock (_creating)
+            {
+                if (!_services.ContainsKey(service) && _services.Count >= l.MaxServices)
+                {
+                    return ServiceLimit(l.MaxServices);
+                }
+
+                _services.GetOrAdd(service, NewController);
+            }
         }
 
         var controller = EnterOrAdd(service);
@@ -173,11 +183,13 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
     /// The service's controller, made when missing, with its lock held (the caller exits it). Retries when
     /// the controller it found was forgotten before the lock was taken, so nothing is recorded into a removed one.
     /// </summary>
+    private ServiceController NewController(string service) => new(service, settings.Current.For(service), time);
+
     private ServiceController EnterOrAdd(string service)
     {
         while (true)
         {
-            var controller = _services.GetOrAdd(service, s => new ServiceController(s, settings.Current.For(s), time));
+            var controller = _services.GetOrAdd(service, NewController);
             Monitor.Enter(controller);
             if (_services.TryGetValue(service, out var current) && ReferenceEquals(current, controller))
             {

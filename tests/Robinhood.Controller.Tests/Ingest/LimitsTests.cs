@@ -40,6 +40,24 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task Report_ManyIngestThreadsInventingServicesAtOnce_NeverPastMaxServices()
+    {
+        await using var controller = await RunningController.StartAsync(new FakeTimeProvider(), "--Robinhood:Limits:MaxServices=1000");
+        var fleet = controller.App.Services.GetRequiredService<Fleet>();
+        var accepted = 0;
+        // As 20 streams inventing services do (the attack benchmark's run accepted 10,002 of a 10,000 limit).
+        await Task.Run(() => Parallel.For(0, 8_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            if (fleet.Observe($"invented-{i}", new EndpointLoad("10.0.0.1:80", "", 0.5, 1, 10, 0)) is null)
+            {
+                Interlocked.Increment(ref accepted);
+            }
+        })).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1000, accepted);
+        Assert.Equal(1000, fleet.Services.Count);
+    }
+
+    [Fact]
     public async Task Watch_MoreServicesThanAllowed_ResourceExhaustedNamingTheLimit()
     {
         await using var controller = await RunningController.StartAsync(new FakeTimeProvider(), "--Robinhood:Limits:MaxWatchServices=10");
