@@ -29,6 +29,10 @@ public static class ControllerMetrics
     public static readonly Counter WatchesRefused = Metrics.CreateCounter(
         "robinhood_controller_watches_refused_total", "Watch requests refused, by reason.", "reason");
 
+    public static readonly Counter ReadsRefused = Metrics.CreateCounter(
+        "robinhood_controller_reads_refused_total", "Reads refused for want of the read token (Robinhood:Read:Token), by API (watch, xds, dashboard, metrics) and reason (missing, invalid).",
+        "api", "reason");
+
     public static readonly Gauge Watchers = Metrics.CreateGauge(
         "robinhood_controller_watchers", "Open Watch streams.");
 

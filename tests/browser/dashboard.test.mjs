@@ -7,14 +7,13 @@ import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 
 const url = process.env.ROBINHOOD_DASHBOARD_URL;
 const service = process.env.ROBINHOOD_SERVICE ?? "demo";
 const minEndpoints = Number(process.env.ROBINHOOD_MIN_ENDPOINTS ?? 12);
 const screenshot = process.env.ROBINHOOD_SCREENSHOT
   ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/dashboard.png");
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const adminToken = process.env.ROBINHOOD_ADMIN_TOKEN;
 const deadline = 60_000;
 
@@ -23,12 +22,7 @@ let page;
 
 before(async () => {
   assert.ok(url, "ROBINHOOD_DASHBOARD_URL is not set");
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launch();
   page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
   const errors = [];
   page.on("pageerror", e => errors.push(e.message));

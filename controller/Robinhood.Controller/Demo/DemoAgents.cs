@@ -12,6 +12,7 @@ namespace Robinhood.Controller.Demo;
 /// </summary>
 public sealed partial class DemoAgents(
     IOptions<DemoOptions> options,
+    IOptions<Auth.ReadOptions> read,
     IConfiguration configuration,
     Control.ControlSettingsSource settings,
     TimeProvider time,
@@ -27,6 +28,8 @@ public sealed partial class DemoAgents(
             MaxSendMessageSize = MessageLimits.MaxRequestBytes,
             MaxReceiveMessageSize = MessageLimits.MaxRequestBytes,
         });
+        // Its own Watch is a read like any other: with Robinhood:Read:Token set it sends the token.
+        var headers = read.Value.Token is { } token ? new Metadata { { "authorization", BearerToken.Header(token) } } : null;
         var weights = new Dictionary<string, uint>(StringComparer.Ordinal);
         ulong sequence = 0;
 
@@ -35,7 +38,7 @@ public sealed partial class DemoAgents(
             try
             {
                 using var watch = new WeightDiscovery.WeightDiscoveryClient(channel)
-                    .Watch(new WatchRequest { Services = { options.Value.Service }, ClientId = "demo" }, cancellationToken: stoppingToken);
+                    .Watch(new WatchRequest { Services = { options.Value.Service }, ClientId = "demo" }, headers, cancellationToken: stoppingToken);
                 using var report = new LoadReporter.LoadReporterClient(channel).Report(cancellationToken: stoppingToken);
                 var reading = ReadWeights(watch.ResponseStream, weights, stoppingToken);
                 var acks = DrainAcks(report.ResponseStream, stoppingToken);

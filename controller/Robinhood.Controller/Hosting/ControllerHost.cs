@@ -89,6 +89,7 @@ public static class ControllerHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseReadAccess();
         app.MapGrpcService<LoadReporterService>();
         app.MapGrpcService<WeightDiscoveryService>();
         app.MapXds();

@@ -22,14 +22,7 @@ public sealed class DashboardBrowserTests
     [Fact]
     public async Task Dashboard_FleetReporting_ShowsEndpointsConvergingInNumericOrderWithTheModeAndOverridesInChromium()
     {
-        var chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? Chromium;
-        Assert.True(File.Exists(chromium),
-            $"{chromium} not found: the dashboard browser test needs Debian's chromium (as root: apt-get install -y chromium, or set CHROMIUM_PATH)");
-        Assert.True(OnPath("node") && OnPath("npm"), "node and npm are needed for tests/browser (apt-get install -y nodejs npm)");
-
-        var install = await NpmCi.Value;
-        Assert.True(install.ExitCode == 0, $"npm ci in tests/browser failed: {install}");
-
+        var chromium = await BrowserAsync();
         const string token = "admin-token-for-the-browser-test";
         await using var controller = await RunningController.StartAsync(null,
             $"--Robinhood:Admin:Token={token}",
@@ -58,6 +51,42 @@ public sealed class DashboardBrowserTests
         Assert.True(png.Exists && png.LastWriteTimeUtc >= started.AddSeconds(-1), $"no fresh screenshot at {screenshot}");
         Assert.True(png.Length > 10_000, $"screenshot of {png.Length} bytes");
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(screenshot)[..4]);
+    }
+
+    [Fact]
+    public async Task Dashboard_ReadTokenOn_AsksForItThenShowsTheWeightsAndKeepsItForTheTabInChromium()
+    {
+        var chromium = await BrowserAsync();
+        const string token = "read-token-for-the-browser-test";
+        await using var controller = await RunningController.StartAsync(null,
+            $"--Robinhood:Read:Token={token}",
+            "--Robinhood:Demo:Endpoints=4",
+            "--Robinhood:Control:Interval=00:00:00.200");
+
+        var run = await RunAsync("node", ["--test", "--test-reporter=tap", Path.Combine("tests", "browser", "read-token.test.mjs")], Root, new Dictionary<string, string>
+        {
+            ["ROBINHOOD_DASHBOARD_URL"] = new Uri(controller.Http.BaseAddress!, "/dashboard").ToString(),
+            ["ROBINHOOD_SERVICE"] = "demo",
+            ["ROBINHOOD_READ_TOKEN"] = token,
+            ["CHROMIUM_PATH"] = chromium,
+        });
+
+        Assert.True(run.ExitCode == 0, $"the browser test failed: {run}");
+        Assert.Contains("# pass 1", run.Output, StringComparison.Ordinal);
+        Assert.Contains("# fail 0", run.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Chromium's path, once chromium, node and npm are there and tests/browser is installed.</summary>
+    private static async Task<string> BrowserAsync()
+    {
+        var chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? Chromium;
+        Assert.True(File.Exists(chromium),
+            $"{chromium} not found: the dashboard browser test needs Debian's chromium (as root: apt-get install -y chromium, or set CHROMIUM_PATH)");
+        Assert.True(OnPath("node") && OnPath("npm"), "node and npm are needed for tests/browser (apt-get install -y nodejs npm)");
+
+        var install = await NpmCi.Value;
+        Assert.True(install.ExitCode == 0, $"npm ci in tests/browser failed: {install}");
+        return chromium;
     }
 
     private static bool OnPath(string command) =>
