@@ -21,6 +21,7 @@ public enum Command
 /// <param name="Fleets">How many fleets the sweep draws.</param>
 /// <param name="Fleet">For tune: a fleet description file to tune on.</param>
 /// <param name="FromController">For tune: a running controller's Http endpoint to derive the fleet from (with <paramref name="Service"/>).</param>
+/// <param name="ReadTokenFile">For tune with <paramref name="FromController"/>: a file holding the controller's read token (<c>Robinhood:Read:Token</c>).</param>
 public sealed record CommandLine(
     Command Command,
     bool Help,
@@ -30,7 +31,8 @@ public sealed record CommandLine(
     int Fleets = CommandLine.DefaultFleets,
     string? Fleet = null,
     Uri? FromController = null,
-    string? Service = null)
+    string? Service = null,
+    string? ReadTokenFile = null)
 {
     public const int DefaultSeed = 42;
 
@@ -41,7 +43,7 @@ public sealed record CommandLine(
     public const string Usage =
         """
         usage: Robinhood.Simulator --out DIR [--scenario NAME] [--seed N]
-               Robinhood.Simulator tune [--out DIR] [--seed N] [--fleet FILE | --from-controller URL --service NAME]
+               Robinhood.Simulator tune [--out DIR] [--seed N] [--fleet FILE | --from-controller URL --service NAME [--read-token-file FILE]]
                Robinhood.Simulator sweep [--out DIR] [--seed N] [--fleets N]
         """;
 
@@ -57,7 +59,7 @@ public sealed record CommandLine(
         string[] allowed = command switch
         {
             Command.Simulate => ["--out", "--scenario", "--seed"],
-            Command.Tune => ["--out", "--seed", "--fleet", "--from-controller", "--service"],
+            Command.Tune => ["--out", "--seed", "--fleet", "--from-controller", "--service", "--read-token-file"],
             _ => ["--out", "--seed", "--fleets"],
         };
         for (var i = command == Command.Simulate ? 0 : 1; i < args.Count; i++)
@@ -129,12 +131,18 @@ public sealed record CommandLine(
             throw new UsageException("--from-controller and --service go together: the controller and the service whose fleet to derive");
         }
 
+        var readTokenFile = values.GetValueOrDefault("--read-token-file");
+        if (readTokenFile is not null && controller is null)
+        {
+            throw new UsageException("--read-token-file goes with --from-controller: the token the controller's dashboard API requires");
+        }
+
         var output = values.GetValueOrDefault("--out");
         if (command == Command.Simulate && output is null)
         {
             throw new UsageException("--out is required: the directory to write results.json, results.md and the charts to");
         }
 
-        return new CommandLine(command, false, output, scenario, seed, fleets, fleet, controller, service);
+        return new CommandLine(command, false, output, scenario, seed, fleets, fleet, controller, service, readTokenFile);
     }
 }

@@ -73,7 +73,7 @@ public static class SimulatorCli
             (fleet, source) = command switch
             {
                 { Fleet: { } path } => (FleetDescription.Read(path), path),
-                { FromController: { } controller, Service: { } service } => (Derive(controller, service), $"service {service} at {controller}"),
+                { FromController: { } controller, Service: { } service } => (Derive(controller, service, command.ReadTokenFile), $"service {service} at {controller}"),
                 _ => (null, null),
             };
         }
@@ -103,9 +103,9 @@ public static class SimulatorCli
         return 0;
     }
 
-    private static FleetDescription Derive(Uri controller, string service)
+    private static FleetDescription Derive(Uri controller, string service, string? readTokenFile)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var http = ControllerFleet.Client(readTokenFile is null ? null : ControllerFleet.ReadToken(readTokenFile));
         return ControllerFleet.ReadAsync(http, controller, service, CancellationToken.None).GetAwaiter().GetResult();
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Robinhood.Client.Resilience;
+using Robinhood.V1;
 
 namespace Robinhood.Client.Subscription;
 
@@ -27,6 +28,12 @@ public sealed class WatchSettings
 {
     /// <summary>Sent as <c>client_id</c> for the controller's logs and metrics.</summary>
     public string ClientId { get; set; } = Environment.MachineName;
+
+    /// <summary>
+    /// The controller's read token (its <c>Robinhood:Read:Token</c>), sent as <c>authorization: Bearer</c> on the Watch
+    /// stream; unset, none is sent (a controller without a read token).
+    /// </summary>
+    public string? ReadToken { get; set; }
 
     /// <summary>First reconnect delay; it grows ×1.6 per failed attempt, ±20% jitter.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -56,6 +63,11 @@ internal sealed class RobinhoodClientOptionsValidator : IValidateOptions<Robinho
         }
 
         var client = options.Client;
+        if (client.ReadToken is { } token && BearerToken.Check(token) is { } rule)
+        {
+            failures.Add($"Robinhood:Client:ReadToken must be {rule}.");
+        }
+
         if (client.ReconnectDelay <= TimeSpan.Zero)
         {
             failures.Add("Robinhood:Client:ReconnectDelay must be positive.");

@@ -162,7 +162,8 @@ public sealed class WeightSubscription : IAsyncDisposable
         SubscriptionLog.Watching(_logger, string.Join(", ", services), _options.Controller);
         var request = new WatchRequest { ClientId = _options.Client.ClientId };
         request.Services.AddRange(services);
-        using var stream = _client.Watch(request, cancellationToken: cancellationToken);
+        var headers = _options.Client.ReadToken is { } token ? new Metadata { { "authorization", BearerToken.Header(token) } } : null;
+        using var stream = _client.Watch(request, headers, cancellationToken: cancellationToken);
         await foreach (var snapshot in stream.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             ConnectionHealthy();

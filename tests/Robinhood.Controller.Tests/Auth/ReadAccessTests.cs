@@ -4,6 +4,7 @@ using Envoy.Service.Discovery.V3;
 using Grpc.Core;
 using Robinhood.Controller.Tests.Hosting;
 using Robinhood.Controller.Xds;
+using Robinhood.Simulator.Fleet;
 using Robinhood.Tests;
 using Robinhood.V1;
 
@@ -157,6 +158,29 @@ public sealed class ReadAccessTests
         // The demo reports and watches its own controller; refused, its Watch would be retried (and counted) at once.
         await Eventually.TrueAsync(() => controller.Snapshots.Get("demo").Version >= 5, TimeSpan.FromSeconds(30));
         Assert.Equal(missing, Refused("watch", "missing"));
+    }
+
+    [Fact]
+    public async Task TunerFromController_TokenOn_401NamesTheFlag_TheTokenFileGetsThrough()
+    {
+        await using var controller = await RunningController.StartAsync(null, $"--Robinhood:Read:Token={Token}");
+        var file = Path.Combine(Directory.CreateTempSubdirectory("robinhood-read-token-").FullName, "token");
+        await File.WriteAllTextAsync(file, Token + "\n");
+        using var timeout = new CancellationTokenSource(Timeout);
+
+        using (var bare = ControllerFleet.Client(null))
+        {
+            var refused = await Assert.ThrowsAsync<FormatException>(() => ControllerFleet.ReadAsync(bare, controller.Http.BaseAddress!, "checkout", timeout.Token));
+            Assert.Contains("answered 401: the controller requires its read token (Robinhood:Read:Token); pass it with --read-token-file FILE", refused.Message, StringComparison.Ordinal);
+        }
+
+        // With the token the API answers: here that the service is unknown (404), past the 401.
+        using var http = ControllerFleet.Client(ControllerFleet.ReadToken(file));
+        var unknown = await Assert.ThrowsAsync<FormatException>(() => ControllerFleet.ReadAsync(http, controller.Http.BaseAddress!, "checkout", timeout.Token));
+        Assert.Contains("answered 404", unknown.Message, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(file, "two tokens\n");
+        Assert.Contains("must hold the token alone", Assert.Throws<FormatException>(() => ControllerFleet.ReadToken(file)).Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -29,6 +29,7 @@ public sealed class SimulatorCliTests : IDisposable
     [InlineData(new[] { "tune", "--fleet", "f.json", "--from-controller", "http://127.0.0.1:7001", "--service", "s" }, "--fleet and --from-controller cannot both be given")]
     [InlineData(new[] { "tune", "--from-controller", "http://127.0.0.1:7001" }, "--from-controller and --service go together")]
     [InlineData(new[] { "tune", "--from-controller", "ftp://127.0.0.1", "--service", "s" }, "--from-controller must be an absolute http(s) URL")]
+    [InlineData(new[] { "tune", "--read-token-file", "token" }, "--read-token-file goes with --from-controller")]
     public void Run_BadArguments_NamesTheArgumentAndTheRule_ExitCodeTwo(string[] args, string message)
     {
         var stdout = new StringWriter();
