@@ -16,7 +16,9 @@ namespace Robinhood.Controller.Leadership;
 /// replica hands the Lease back when it holds at least two more than the asker. A shard nobody below its share
 /// takes within a lease duration is taken by anyone, so no shard stays unowned because counts disagree.
 /// Taking a shard is a <see cref="LeaderTakeover"/> (grace and restore rules); losing it releases it at once.
-/// A Lease whose record has not changed for its duration, as this replica's clock measures, has expired.
+/// A Lease whose record has not changed for its duration, as this replica's clock measures from the read that
+/// first showed the change, has expired; a replica writes the time of its write as the renew time, so a Lease is
+/// never taken before its renew time plus its duration.
 /// Each holder writes its gRPC address on its Leases, which is where reports for the shard are forwarded.
 /// </summary>
 public sealed partial class ShardElection(
@@ -78,10 +80,11 @@ public sealed partial class ShardElection(
     /// <summary>One pass over every shard: observe, renew or hand back what this replica holds, take or ask for what it lacks.</summary>
     private async Task RoundAsync(CancellationToken cancellationToken)
     {
-        var now = Clock.GetUtcNow();
         foreach (var shard in _shards)
         {
-            shard.Observe(await ReadAsync(shard, cancellationToken).ConfigureAwait(false), now, options.Value.LeaseDuration);
+            // Timed after the read: a change seen is never dated before it was written.
+            var lease = await ReadAsync(shard, cancellationToken).ConfigureAwait(false);
+            shard.Observe(lease, Clock.GetUtcNow(), options.Value.LeaseDuration);
         }
 
         var duration = options.Value.LeaseDuration;
@@ -130,12 +133,12 @@ public sealed partial class ShardElection(
                 shard.Lease.Spec.PreferredHolder = null;
             }
 
-            await RenewAsync(shard, now, cancellationToken).ConfigureAwait(false);
+            await RenewAsync(shard, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var shard in _shards.Where(s => s.Holder is null && !handedBack.Contains(s.Index)))
         {
-            if ((mine < share || now - shard.FreeSince > duration) && await AcquireAsync(shard, now, cancellationToken).ConfigureAwait(false))
+            if ((mine < share || Clock.GetUtcNow() - shard.FreeSince > duration) && await AcquireAsync(shard, cancellationToken).ConfigureAwait(false))
             {
                 mine++;
             }
@@ -162,8 +165,9 @@ public sealed partial class ShardElection(
         }
     }
 
-    private async Task RenewAsync(ShardLease shard, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task RenewAsync(ShardLease shard, CancellationToken cancellationToken)
     {
+        var now = Clock.GetUtcNow();
         shard.Lease!.Spec.RenewTime = now.UtcDateTime;
         shard.Lease.Metadata.Annotations ??= new Dictionary<string, string>();
         shard.Lease.Metadata.Annotations[AddressAnnotation] = ownership.AdvertisedAddress;
@@ -174,9 +178,10 @@ public sealed partial class ShardElection(
         }
     }
 
-    private async Task<bool> AcquireAsync(ShardLease shard, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<bool> AcquireAsync(ShardLease shard, CancellationToken cancellationToken)
     {
         var o = options.Value;
+        var now = Clock.GetUtcNow();
         var lease = shard.Lease ?? new V1Lease
         {
             ApiVersion = "coordination.k8s.io/v1",

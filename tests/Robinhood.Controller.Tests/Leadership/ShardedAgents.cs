@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Robinhood.Controller.Tests.Hosting;
+using Robinhood.Controller.Tests.Kubernetes;
 using Robinhood.Controller.Tests.Persistence;
 using Robinhood.Tests;
 using Robinhood.V1;
@@ -33,6 +35,28 @@ public sealed class ShardedAgents : IDisposable
 
     public IReadOnlyList<ServiceAgents> Agents { get; }
 
+    /// <summary>A modelled fleet of four endpoints per service, each service's EndpointSlice put on the API server.</summary>
+    public static ModelledService[] Fleets(FakeKubernetesApiServer api, string ns, IEnumerable<string> services, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var fleets = services.Select((s, i) => new ModelledService(s, 4, seed: seed + i)).ToArray();
+        foreach (var fleet in fleets)
+        {
+            api.PutEndpointSlice(FakeKubernetesApiServer.Slice(ns, fleet.Service + "-1", fleet.Service, 8080,
+                [.. fleet.Endpoints.Select(e => (e[..e.LastIndexOf(':')], "zone-a"))]));
+        }
+
+        return fleets;
+    }
+
+    /// <summary>Waits until every service's four endpoints are ACTIVE and balanced (max/avg under 1.1), then steady.</summary>
+    public async Task SteadyAsync()
+    {
+        await Eventually.TrueAsync(() => Agents.All(a => a.Latest is { } s && s.Endpoints.Count == 4
+            && s.Endpoints.All(e => e.State == EndpointState.Active) && a.Fleet.Imbalance(ModelledService.Weights(s)) < 1.1), TimeSpan.FromSeconds(120));
+        await Eventually.TrueAsync(() => Agents.All(a => a.Steady()), TimeSpan.FromSeconds(60));
+    }
+
     /// <summary>Moves the services assigned to <paramref name="from"/> to the replicas <paramref name="to"/>, round robin.</summary>
     public void Move(string from, IReadOnlyList<string> to)
     {
@@ -44,6 +68,34 @@ public sealed class ShardedAgents : IDisposable
             Lane(agents.Address);
             agents.Reconnect();
         }
+    }
+
+    /// <summary>
+    /// Services that changed owner, as their agents saw it: how many snapshots were computed from the new owner
+    /// owning until its grace ended (each service's times from <paramref name="times"/>: the old owner's last moment,
+    /// the new one's owning, the grace's end); the largest share change from each service's last snapshot before to
+    /// its first after the grace (a higher version); and how many services had one yet (a steady one may not).
+    /// </summary>
+    public (int Early, double Largest, int Compared) Handovers(
+        IEnumerable<string> moved, Func<string, (DateTimeOffset OldUntil, DateTimeOffset From, DateTimeOffset GraceEnds)> times)
+    {
+        ArgumentNullException.ThrowIfNull(times);
+        var (early, largest, compared) = (0, 0.0, 0);
+        foreach (var a in Agents.Where(a => moved.Contains(a.Fleet.Service)))
+        {
+            var (oldUntil, from, graceEnds) = times(a.Fleet.Service);
+            var seen = a.Snapshots.Select(p => (At: p.Snapshot.ComputedAt.ToDateTimeOffset(), p.Snapshot)).ToList();
+            var before = seen.Last(s => s.At < oldUntil).Snapshot;
+            early += seen.Count(s => s.At >= from && s.At < graceEnds);
+            if (seen.FirstOrDefault(s => s.At >= graceEnds).Snapshot is { } after)
+            {
+                Assert.True(after.Version > before.Version, $"{a.Fleet.Service}: version {after.Version} after the handover, {before.Version} before");
+                largest = Math.Max(largest, ModelledService.MaxRelativeChange(before, after));
+                compared++;
+            }
+        }
+
+        return (early, largest, compared);
     }
 
     private void Lane(string address) => _lanes.GetOrAdd(address, a => Task.Run(() => ReportAsync(a)));

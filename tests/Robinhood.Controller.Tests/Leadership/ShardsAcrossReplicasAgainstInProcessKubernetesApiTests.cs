@@ -8,6 +8,7 @@ using Robinhood.Controller.Tests.Persistence;
 using Robinhood.V1;
 using StackExchange.Redis;
 using Xunit.Abstractions;
+using static Robinhood.Controller.Tests.Leadership.ShardedReplicas;
 
 namespace Robinhood.Controller.Tests.Leadership;
 
@@ -20,11 +21,6 @@ namespace Robinhood.Controller.Tests.Leadership;
 [Collection(RedisCollection.Name)]
 public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITestOutputHelper output)
 {
-    private const string Namespace = "robinhood";
-    private const int Shards = 6;
-    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
-
     // Rendezvous hashing puts 8, 12, 9, 11, 11 and 9 of these names in the six shards, so any two shards hold
     // 17-23 services: what is tested is that replicas share the shards evenly, not how evenly names hash.
     private static readonly string[] Services = [.. Enumerable.Range(0, 60).Select(i => $"catalog-{i:D2}")];
@@ -34,12 +30,7 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
     {
         await using var api = await FakeKubernetesApiServer.StartAsync();
         await using var redis = await RedisCluster.StartAsync();
-        var fleets = Services.Select((s, i) => new ModelledService(s, 4, seed: i)).ToArray();
-        foreach (var fleet in fleets)
-        {
-            api.PutEndpointSlice(FakeKubernetesApiServer.Slice(Namespace, fleet.Service + "-1", fleet.Service, 8080,
-                [.. fleet.Endpoints.Select(e => (e[..e.LastIndexOf(':')], "zone-a"))]));
-        }
+        var fleets = ShardedAgents.Fleets(api, Namespace, Services, seed: 0);
 
         var replicas = new List<RunningController>();
         try
@@ -52,9 +43,7 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
             // Each holds two of the six shards, every shard exactly one owner.
             await Eventually.TrueAsync(() => Balanced(replicas, 2), TimeSpan.FromSeconds(60));
             using var agents = new ShardedAgents(fleets, i => replicas[i % 3].GrpcAddress);
-            await Eventually.TrueAsync(() => agents.Agents.All(a => a.Latest is { } s && s.Endpoints.Count == 4
-                && s.Endpoints.All(e => e.State == EndpointState.Active) && a.Fleet.Imbalance(ModelledService.Weights(s)) < 1.1), TimeSpan.FromSeconds(120));
-            await Eventually.TrueAsync(() => agents.Agents.All(a => a.Steady()), TimeSpan.FromSeconds(60));
+            await agents.SteadyAsync();
 
             // Each replica leads a third; every report was applied by its service's owner, wherever it was sent.
             // (Reports are refused, to be retried, only while shards change hands or membership is being listed.)
@@ -107,21 +96,7 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
                 return ownership.Owned[ownership.Map.Of(s)].Since;
             });
             await Task.Delay(Grace + TimeSpan.FromSeconds(3));
-            var largest = 0.0;
-            var early = 0;
-            foreach (var a in agents.Agents.Where(a => moved.Contains(a.Fleet.Service)))
-            {
-                var taken = since[a.Fleet.Service];
-                var seen = a.Snapshots.Select(p => p.Snapshot).ToList();
-                var before = seen.Last(s => s.ComputedAt.ToDateTimeOffset() < taken);
-                early += seen.Count(s => s.ComputedAt.ToDateTimeOffset() >= taken && s.ComputedAt.ToDateTimeOffset() < taken + Grace);
-                if (seen.FirstOrDefault(s => s.ComputedAt.ToDateTimeOffset() >= taken + Grace) is { } after)
-                {
-                    Assert.True(after.Version > before.Version);
-                    largest = Math.Max(largest, ModelledService.MaxRelativeChange(before, after));
-                }
-            }
-
+            var (early, largest, _) = agents.Handovers(moved, s => (since[s], since[s], since[s] + Grace));
             output.WriteLine($"{moved.Count} services led elsewhere {takeover.TotalSeconds:F2} s after the stop; {early} snapshots before the grace; largest share change {largest:P2}");
             Assert.Equal(0, early);
             Assert.True(largest < 0.02, $"the new owners' first weights moved {largest:P2} from the old owner's last");
@@ -158,7 +133,7 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
     {
         for (var shard = 0; shard < Shards; shard++)
         {
-            var lease = api.Lease(Namespace, $"robinhood-controller-{shard}");
+            var lease = Lease(api, shard);
             var owner = replicas.Single(r => Ownership(r).Owned.ContainsKey(shard));
             Assert.Equal(owner.GrpcAddress, lease?.Metadata.Annotations[ShardElection.AddressAnnotation]);
         }
@@ -167,15 +142,5 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
     private static Ownership Ownership(RunningController replica) => replica.App.Services.GetRequiredService<Ownership>();
 
     private static Task<RunningController> StartReplicaAsync(FakeKubernetesApiServer api, RedisCluster redis, string identity) =>
-        RunningController.StartAsync(null,
-        [
-            .. api.ControllerArgs(Namespace, identity),
-            .. Services.Select((s, i) => $"--Robinhood:Kubernetes:Services:{i}={s}"),
-            $"--Robinhood:Leadership:Shards={Shards}",
-            $"--ConnectionStrings:Redis={redis.ConnectionString}",
-            "--Robinhood:Redis:ResyncInterval=00:00:00.500",
-            "--Robinhood:Control:Interval=00:00:00.200",
-            "--Robinhood:Control:WarmUp=00:00:02",
-            $"--Robinhood:Control:StartupGrace={Grace}",
-        ]);
+        RunningController.StartAsync(null, Args(api, identity, Services, redis));
 }

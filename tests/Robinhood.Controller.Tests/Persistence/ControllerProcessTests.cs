@@ -92,7 +92,8 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
         output.WriteLine($"version {before.Version} -> {firstAfter.Version}, {after.Count} snapshots in the 5 s after, first one's share change {restored:P2}, largest {change:P2}, the same 5 s without a restart {baseline:P2}, worst max/avg around the restart {worst:F3}");
     }
 
-    private static Process StartController(string[] args)
+    /// <summary>The controller as its own process (<c>dotnet Robinhood.Controller.dll</c>), its output read and dropped.</summary>
+    internal static Process StartController(string[] args)
     {
         var dll = typeof(ControllerHost).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using k8s.Models;
+using Robinhood.Controller.Dashboard;
+using Robinhood.Controller.Leadership;
+using Robinhood.Controller.Tests.Kubernetes;
+using Robinhood.Controller.Tests.Persistence;
+using Robinhood.V1;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+using static Robinhood.Controller.Tests.Leadership.ShardedReplicas;
+
+namespace Robinhood.Controller.Tests.Leadership;
+
+/// <summary>
+/// Three controller replicas as real processes sharing 24 services over six shard Leases on the in-process
+/// Kubernetes API server, state in a real three-node Redis Cluster; one is killed with SIGKILL, so its Leases are
+/// never released and must expire before anyone takes them.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class ReplicaKilledAgainstInProcessKubernetesApiTests(ITestOutputHelper output)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly string[] Services = [.. Enumerable.Range(0, 24).Select(i => $"orders-{i:D2}")];
+
+    [Fact]
+    public async Task ReplicaKilled_ItsLeasesExpireUnreleased_TakenAfterExpiryWithinTwoRounds_StateRestoredFromRedisCluster()
+    {
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        await using var redis = await RedisCluster.StartAsync();
+        var fleets = ShardedAgents.Fleets(api, Namespace, Services, seed: 100);
+
+        var replicas = new[] { "replica-a", "replica-b", "replica-c" }.Select(identity => new ReplicaProcess(identity, api, redis)).ToList();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            // Two shards each, each replica saying so itself (restored and owned, not only holding the Lease).
+            await Eventually(async () => Holders(api).GroupBy(h => h).All(g => g.Count() == 2) && Holders(api).Distinct().Count() == 3
+                && (await Task.WhenAll(replicas.Select(r => OwnedAsync(http, r)))).Sum(o => o.Count) == Shards, TimeSpan.FromSeconds(90));
+            using var agents = new ShardedAgents(fleets, i => replicas[i % 3].GrpcAddress);
+            await agents.SteadyAsync();
+
+            // SIGKILL the replica leading most services: nothing of it runs, its Leases stay as it last renewed them.
+            var map = new ShardMap(Shards);
+            var victim = replicas.MaxBy(r => Services.Count(s => LeaseOf(api, map.Of(s)).Spec.HolderIdentity == r.Identity))!;
+            var victimShards = Enumerable.Range(0, Shards).Where(s => LeaseOf(api, s).Spec.HolderIdentity == victim.Identity).ToList();
+            var moved = Services.Where(s => victimShards.Contains(map.Of(s))).ToList();
+            var survivors = replicas.Where(r => r != victim).ToList();
+            await using var connection = await redis.ConnectAsync();
+            var epochs = moved.ToDictionary(s => s, s => (long)connection.GetDatabase().StringGet($"robinhood:{{{s}}}:epoch"));
+            agents.Move(victim.GrpcAddress, [.. survivors.Select(r => r.GrpcAddress)]);
+            var killed = DateTimeOffset.UtcNow;
+            await victim.KillAsync();
+            var renewed = victimShards.ToDictionary(s => s, s => LeaseOf(api, s));
+            Assert.All(renewed.Values, l => Assert.Equal(victim.Identity, l.Spec.HolderIdentity));
+
+            // Led elsewhere: each shard's Lease taken by a survivor, which owns it (restored from Redis).
+            await Eventually(async () => victimShards.All(s => LeaseOf(api, s).Spec.HolderIdentity != victim.Identity)
+                && (await Task.WhenAll(survivors.Select(r => OwnedAsync(http, r)))).SelectMany(o => o).Intersect(victimShards).Count() == victimShards.Count,
+                LeaseDuration + TimeSpan.FromSeconds(10));
+            var owned = DateTimeOffset.UtcNow;
+
+            // Not before the Lease expired (its last renewal plus its duration), and within two rounds after: a survivor
+            // sees the last renewal at its next round and the expiry at the first round a duration after that, rounds
+            // 0.8-1.2 retry periods apart; the slack is the two rounds' own reads and writes on a loaded machine.
+            var slack = TimeSpan.FromMilliseconds(500);
+            var taken = new Dictionary<int, DateTimeOffset>();
+            foreach (var shard in victimShards)
+            {
+                var lease = LeaseOf(api, shard);
+                Assert.Contains(lease.Spec.HolderIdentity, survivors.Select(r => r.Identity));
+                var expiry = new DateTimeOffset(renewed[shard].Spec.RenewTime!.Value, TimeSpan.Zero) + LeaseDuration;
+                taken[shard] = new DateTimeOffset(lease.Spec.AcquireTime!.Value, TimeSpan.Zero);
+                var after = taken[shard] - expiry;
+                output.WriteLine($"shard {shard}: renewed by {victim.Identity} {(killed - expiry + LeaseDuration).TotalSeconds:F2} s before the kill, taken by {lease.Spec.HolderIdentity} {after.TotalSeconds:F2} s after its expiry");
+                Assert.True(after > TimeSpan.Zero, $"shard {shard} was taken {-after} before its Lease expired");
+                Assert.True(after < (2 * 1.2 * RetryPeriod) + slack, $"shard {shard} was taken {after} after its Lease expired");
+            }
+
+            // No lost state: every moved service claimed under a newer epoch; nothing computed from the new owners owning
+            // (once restored, which this test saw at `owned`) to the grace after their taking the Lease; their first
+            // weights after it continue the killed replica's, the endpoints ACTIVE (not warming again as new ones).
+            Assert.All(moved, s => Assert.True((long)connection.GetDatabase().StringGet($"robinhood:{{{s}}}:epoch") > epochs[s], $"{s} not claimed again"));
+            await Task.Delay(Grace + TimeSpan.FromSeconds(3));
+            var (early, largest, compared) = agents.Handovers(moved, s => (killed, owned, taken[map.Of(s)] + Grace));
+            Assert.All(agents.Agents.Where(a => moved.Contains(a.Fleet.Service)), a => Assert.All(a.Latest!.Endpoints, e => Assert.Equal(EndpointState.Active, e.State)));
+            output.WriteLine($"{moved.Count} services of shards {string.Join(", ", victimShards)} led elsewhere {(owned - killed).TotalSeconds:F2} s after the SIGKILL; {early} snapshots before the grace; largest share change {largest:P2} ({compared} with new weights since)");
+            Assert.Equal(0, early);
+            Assert.True(compared > 0, "no moved service was given new weights by its new owner");
+            Assert.True(largest < 0.02, $"the new owners' first weights moved {largest:P2} from the killed owner's last");
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
+
+    private static V1Lease LeaseOf(FakeKubernetesApiServer api, int shard) => Lease(api, shard) ?? throw new InvalidOperationException($"no Lease for shard {shard}");
+
+    /// <summary>The holders of the shard Leases that exist and are held.</summary>
+    private static List<string> Holders(FakeKubernetesApiServer api) =>
+        [.. Enumerable.Range(0, Shards).Select(s => Lease(api, s)?.Spec.HolderIdentity).OfType<string>().Where(h => h.Length > 0)];
+
+    /// <summary>The shards a replica says it owns on <c>/api/shards</c>.</summary>
+    private static async Task<IReadOnlyList<int>> OwnedAsync(HttpClient http, ReplicaProcess replica)
+    {
+        try
+        {
+            var view = await http.GetFromJsonAsync<ShardsView>(replica.HttpAddress + "/api/shards", Json);
+            return [.. view!.Shards.Where(s => s.Owned).Select(s => s.Shard)];
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not within {within}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>One replica: <c>dotnet Robinhood.Controller.dll</c> on loopback ports, killed with SIGKILL.</summary>
+    private sealed class ReplicaProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        public ReplicaProcess(string identity, FakeKubernetesApiServer api, RedisCluster redis)
+        {
+            Identity = identity;
+            var grpcPort = RedisServer.FreePort();
+            var httpPort = RedisServer.FreePort();
+            GrpcAddress = $"http://127.0.0.1:{grpcPort}";
+            HttpAddress = $"http://127.0.0.1:{httpPort}";
+            _process = ControllerProcessTests.StartController(
+            [
+                $"--Kestrel:Endpoints:Grpc:Url={GrpcAddress}",
+                $"--Kestrel:Endpoints:Http:Url={HttpAddress}",
+                .. Args(api, identity, Services, redis),
+                "--Logging:LogLevel:Default=Warning",
+            ]);
+        }
+
+        public string Identity { get; }
+
+        public string GrpcAddress { get; }
+
+        public string HttpAddress { get; }
+
+        /// <summary>SIGKILL: no shutdown runs, no Lease is handed back.</summary>
+        public async Task KillAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await KillAsync();
+            _process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using k8s.Models;
+using Robinhood.Controller.Tests.Kubernetes;
+using Robinhood.Controller.Tests.Persistence;
+
+namespace Robinhood.Controller.Tests.Leadership;
+
+/// <summary>
+/// How the sharded-replica tests run a replica: six shards on the in-process Kubernetes API server's short Leases,
+/// state in the Redis Cluster, a 200 ms tick and a 2 s grace.
+/// </summary>
+internal static class ShardedReplicas
+{
+    public const string Namespace = "robinhood";
+    public const int Shards = 6;
+
+    // As FakeKubernetesApiServer.ControllerArgs sets them.
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan RetryPeriod = TimeSpan.FromMilliseconds(500);
+
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
+
+    /// <summary>A replica's arguments beside its listen addresses: Kubernetes on, the services, the shards, Redis, the loop.</summary>
+    public static string[] Args(FakeKubernetesApiServer api, string identity, IEnumerable<string> services, RedisCluster redis)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(redis);
+        return
+        [
+            .. api.ControllerArgs(Namespace, identity),
+            .. services.Select((s, i) => $"--Robinhood:Kubernetes:Services:{i}={s}"),
+            $"--Robinhood:Leadership:Shards={Shards}",
+            $"--ConnectionStrings:Redis={redis.ConnectionString}",
+            "--Robinhood:Redis:ResyncInterval=00:00:00.500",
+            "--Robinhood:Control:Interval=00:00:00.200",
+            "--Robinhood:Control:WarmUp=00:00:02",
+            $"--Robinhood:Control:StartupGrace={Grace}",
+        ];
+    }
+
+    /// <summary>The shard's Lease as the API server holds it now; null before a replica created it.</summary>
+    public static V1Lease? Lease(FakeKubernetesApiServer api, int shard)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        return api.Lease(Namespace, $"robinhood-controller-{shard}");
+    }
+}
