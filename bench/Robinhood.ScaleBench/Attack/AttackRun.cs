@@ -243,10 +243,19 @@ public static class AttackRun
             {
                 return "held";
             }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+            {
+                // The connection went under the stream (counted and said; the controller is scraped next).
+                Console.Error.WriteLine($"watch {w}: {e.Status.Detail}");
+                return "aborted";
+            }
         }));
         var held = outcomes.Count(o => o == "held");
         var refused = outcomes.Count(o => o == "watch_limit");
-        return (held, refused > 0 ? $"{refused:N0} (watch_limit, RESOURCE_EXHAUSTED)" : "none");
+        var aborted = outcomes.Count(o => o == "aborted");
+        var said = string.Join(", ", new[] { (refused, "watch_limit, RESOURCE_EXHAUSTED"), (aborted, "aborted, UNAVAILABLE") }
+            .Where(p => p.Item1 > 0).Select(p => $"{p.Item1:N0} ({p.Item2})"));
+        return (held, said.Length > 0 ? said : "none");
     }
 
     /// <summary>The refusal's field and key words: "service ... (Robinhood:Limits:X)" as the key it names.</summary>

@@ -67,6 +67,8 @@ public static class ControllerHost
         builder.Services.AddSingleton<Fleet>();
         builder.Services.AddSingleton<SnapshotCache>();
         builder.Services.AddSingleton<SnapshotPublisher>();
+        builder.Services.AddSingleton<ReleasedWatchMemory>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReleasedWatchMemory>());
         builder.Services.AddShardWork<TickMetrics>();
         builder.Services.AddSingleton<FleetView>();
         builder.Services.AddShardWork<TakeoverGate>();

@@ -19,11 +19,15 @@ public sealed class SnapshotCache
     private readonly ConcurrentDictionary<string, SnapshotWatcher[]> _watchers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<SnapshotWatcher, byte> _wildcard = new();
     private int _watcherCount;
+    private long _subscriptionsEnded;
 
     public int WatcherCount => Volatile.Read(ref _watcherCount);
 
     /// <summary>Services some watcher names (each holds an entry while it is watched).</summary>
     internal int WatchedServiceCount => _watchers.Count;
+
+    /// <summary>A watcher's subscriptions to a service ended so far (unsubscribed, or the watcher gone).</summary>
+    internal long SubscriptionsEnded => Interlocked.Read(ref _subscriptionsEnded);
 
     /// <summary>Raised after each <see cref="Set"/> with the snapshots it stored, on the caller's thread; a handler must be quick.</summary>
     public event Action<IReadOnlyList<WeightSnapshot>>? Published;
@@ -108,11 +112,16 @@ public sealed class SnapshotCache
         while (_watchers.TryGetValue(service, out var old))
         {
             var rest = Array.FindAll(old, w => w != watcher);
-            if (rest.Length == old.Length
-                || (rest.Length == 0
-                    ? _watchers.TryRemove(new KeyValuePair<string, SnapshotWatcher[]>(service, old))
-                    : _watchers.TryUpdate(service, rest, old)))
+            if (rest.Length == old.Length)
             {
+                return;
+            }
+
+            if (rest.Length == 0
+                ? _watchers.TryRemove(new KeyValuePair<string, SnapshotWatcher[]>(service, old))
+                : _watchers.TryUpdate(service, rest, old))
+            {
+                Interlocked.Increment(ref _subscriptionsEnded);
                 return;
             }
         }
