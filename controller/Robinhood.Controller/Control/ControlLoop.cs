@@ -74,7 +74,7 @@ public sealed partial class ControlLoop(
         // at a time: a worker the scheduler pauses holds up one service, not a chunk. The tick ends
         // with every new snapshot made; then they go into the cache at once, which wakes the watchers, so
         // their writes (the fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick.
-        var made = new List<WeightSnapshot>();
+        var made = new List<PublishedSnapshot>();
         if (gate.Leading)
         {
             Forget(fleet.ForgetIdle(now, service => gate.Controls(service, now)));
@@ -143,7 +143,7 @@ public sealed partial class ControlLoop(
         return null;
     }
 
-    private WeightSnapshot? Next(ServiceTick tick)
+    private PublishedSnapshot? Next(ServiceTick tick)
     {
         try
         {

@@ -56,7 +56,7 @@ public sealed class FleetView
             {
                 if (!ownership.Owns(snapshot.Service))
                 {
-                    Record(snapshot);
+                    Record(snapshot.Message);
                 }
             }
         };

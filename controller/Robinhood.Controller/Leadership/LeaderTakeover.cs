@@ -62,7 +62,7 @@ public sealed partial class LeaderTakeover(
                 epoch = await store.AcquireEpochAsync().WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
                 var stored = await store.ClaimAsync(epoch, s => shards.Contains(ownership.Map.Of(s))).WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
                 var restored = 0;
-                var resumed = new List<WeightSnapshot>();
+                var resumed = new List<PublishedSnapshot>();
                 foreach (var service in stored)
                 {
                     if (service.State is { FormatVersion: 1 } state)

@@ -44,7 +44,7 @@ public sealed class SnapshotFeed(
                         var connection = await redis.GetAsync().ConfigureAwait(false);
                         await connection.GetSubscriber().SubscribeAsync(store.SnapshotChannel, (_, message) =>
                         {
-                            if (message.HasValue && StateStore.ParseSnapshot(message) is var snapshot && !ownership.Owns(snapshot.Service))
+                            if (message.HasValue && PublishedSnapshot.Parse((byte[])message!) is var snapshot && !ownership.Owns(snapshot.Service))
                             {
                                 Take(snapshot);
                             }
@@ -92,7 +92,7 @@ public sealed class SnapshotFeed(
     private async Task ResyncAsync()
     {
         var stored = await store.LoadAsync(s => !ownership.Owns(s)).ConfigureAwait(false);
-        cache.Set([.. stored.Select(s => s.Snapshot).OfType<WeightSnapshot>()]);
+        cache.Set([.. stored.Select(s => s.Snapshot).OfType<WeightSnapshot>().Select(PublishedSnapshot.Of)]);
         // A forgotten service whose message was missed goes here.
         var names = stored.Select(s => s.Service).ToHashSet(StringComparer.Ordinal);
         foreach (var service in cache.Services.Where(s => !ownership.Owns(s) && !names.Contains(s)).ToList())
@@ -104,7 +104,7 @@ public sealed class SnapshotFeed(
     }
 
     /// <summary>A published snapshot; the empty one (version 0) says its owner forgot the service.</summary>
-    private void Take(WeightSnapshot snapshot)
+    private void Take(PublishedSnapshot snapshot)
     {
         if (snapshot.Version == 0)
         {

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Robinhood.Control.Persistence;
+using Robinhood.Controller.Publish;
 using Robinhood.V1;
 using StackExchange.Redis;
 
@@ -104,7 +105,7 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
                     [EpochKey(s.Service), SnapshotKey(s.Service), StateKey(s.Service)],
                     [
                         epoch,
-                        s.Snapshot is { Version: > 0 } snapshot ? snapshot.ToByteArray() : RedisValue.EmptyString,
+                        s.Snapshot is { Version: > 0 } snapshot ? snapshot.Bytes : RedisValue.EmptyString,
                         JsonSerializer.SerializeToUtf8Bytes(s.State, Json),
                         _prefix + "snapshots",
                         s.Announce ? "1" : "0",
@@ -248,4 +249,4 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
 
 /// <summary>One service as a tick leaves it: the snapshot clients hold and the state to resume from.</summary>
 /// <param name="Announce">Publish the snapshot on the channel (it is new since the last write).</param>
-public sealed record ServiceRecord(string Service, WeightSnapshot? Snapshot, ServiceControllerState State, bool Announce);
+public sealed record ServiceRecord(string Service, PublishedSnapshot? Snapshot, ServiceControllerState State, bool Announce);

@@ -97,7 +97,7 @@ public sealed partial class StateWriter(
                     continue;
                 }
 
-                var snapshot = cache.Get(service);
+                var snapshot = cache.GetPublished(service);
                 var announce = snapshot.Version > _announced.GetValueOrDefault(service);
                 if (!records.TryGetValue(shard, out var list))
                 {

@@ -4,14 +4,14 @@ using Robinhood.V1;
 namespace Robinhood.Controller.Publish;
 
 /// <summary>
-/// The one store of published weights: the latest <see cref="WeightSnapshot"/> of every service, and
+/// The one store of published weights: the latest snapshot of every service as its bytes (<see cref="PublishedSnapshot"/>), and
 /// everything that streams them (Watch, xDS, the dashboard). Snapshots come in through <see cref="Set"/>
 /// alone: the leader's tick and takeover, a follower's feed from Redis. Publishing never waits on a
 /// reader: each watcher holds only the newest snapshot per service.
 /// </summary>
 public sealed class SnapshotCache
 {
-    private readonly ConcurrentDictionary<string, WeightSnapshot> _latest = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PublishedSnapshot> _latest = new(StringComparer.Ordinal);
     // Watchers indexed by service: a publish touches only the watchers of its own service (and the
     // wildcard ones, which follow every service). Each entry is an array replaced whole on every change
     // (compare-and-swap), so a publish reads it without a lock, and a service one watcher names costs an
@@ -30,7 +30,7 @@ public sealed class SnapshotCache
     internal long SubscriptionsEnded => Interlocked.Read(ref _subscriptionsEnded);
 
     /// <summary>Raised after each <see cref="Set"/> with the snapshots it stored, on the caller's thread; a handler must be quick.</summary>
-    public event Action<IReadOnlyList<WeightSnapshot>>? Published;
+    public event Action<IReadOnlyList<PublishedSnapshot>>? Published;
 
     /// <summary>Raised by <see cref="Remove(string)"/> with the service forgotten (with or without a snapshot), on the caller's thread; a handler must be quick.</summary>
     public event Action<string>? Removed;
@@ -39,17 +39,20 @@ public sealed class SnapshotCache
     public ICollection<string> Services => _latest.Keys;
 
     /// <summary>The service's current snapshot, or an empty one at version 0 when nobody has reported.</summary>
-    public WeightSnapshot Get(string service) =>
-        _latest.TryGetValue(service, out var s) ? s : new WeightSnapshot { Service = service, Version = 0 };
+    public PublishedSnapshot GetPublished(string service) =>
+        _latest.TryGetValue(service, out var s) ? s : PublishedSnapshot.Empty(service);
+
+    /// <summary>The same snapshot as a message (parsed from its bytes on first use), for readers of its endpoints; not to be changed.</summary>
+    public WeightSnapshot Get(string service) => GetPublished(service).Message;
 
     /// <summary>
     /// The one way in. Keeps each snapshot that is newer than its service's latest, then hands the kept
     /// ones to the watchers (all stored first, so a reader never sees half of a tick). Returns what was kept.
     /// </summary>
-    public IReadOnlyList<WeightSnapshot> Set(IReadOnlyCollection<WeightSnapshot> snapshots)
+    public IReadOnlyList<PublishedSnapshot> Set(IReadOnlyCollection<PublishedSnapshot> snapshots)
     {
         ArgumentNullException.ThrowIfNull(snapshots);
-        var kept = new List<WeightSnapshot>(snapshots.Count);
+        var kept = new List<PublishedSnapshot>(snapshots.Count);
         foreach (var snapshot in snapshots)
         {
             if (_latest.AddOrUpdate(snapshot.Service, snapshot, (_, old) => old.Version < snapshot.Version ? snapshot : old) == snapshot)
@@ -76,7 +79,7 @@ public sealed class SnapshotCache
     {
         if (_latest.TryRemove(service, out _))
         {
-            Offer(service, new WeightSnapshot { Service = service, Version = 0 });
+            Offer(service, PublishedSnapshot.Empty(service));
         }
 
         Removed?.Invoke(service);
@@ -103,7 +106,7 @@ public sealed class SnapshotCache
     internal void Add(SnapshotWatcher watcher, string service)
     {
         _watchers.AddOrUpdate(service, static (_, w) => [w], static (_, old, w) => [.. old, w], watcher);
-        watcher.Offer(Get(service));
+        watcher.Offer(GetPublished(service));
     }
 
     internal void Remove(SnapshotWatcher watcher, string service)
@@ -138,7 +141,7 @@ public sealed class SnapshotCache
         Interlocked.Decrement(ref _watcherCount);
     }
 
-    private void Offer(string service, WeightSnapshot snapshot)
+    private void Offer(string service, PublishedSnapshot snapshot)
     {
         if (_watchers.TryGetValue(service, out var watchers))
         {

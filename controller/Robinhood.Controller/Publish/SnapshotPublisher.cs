@@ -1,4 +1,4 @@
-using Google.Protobuf.WellKnownTypes;
+using System.Collections.Concurrent;
 using Robinhood.Control;
 using Robinhood.V1;
 
@@ -6,52 +6,55 @@ namespace Robinhood.Controller.Publish;
 
 /// <summary>
 /// The one place a snapshot is made and versioned: turns a service's <see cref="ServiceWeights"/> into the
-/// next <see cref="WeightSnapshot"/> when something a client acts on differs from what the
-/// <see cref="SnapshotCache"/> holds. The caller hands what it made to <see cref="SnapshotCache.Set"/>.
+/// next snapshot, encoded straight to bytes (<see cref="PublishedSnapshot.Encode"/>), when something a client acts
+/// on differs from what the <see cref="SnapshotCache"/> holds. The caller hands what it made to <see cref="SnapshotCache.Set"/>.
 /// </summary>
-public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
+public sealed class SnapshotPublisher
 {
+    private readonly SnapshotCache _cache;
+    private readonly TimeProvider _time;
+    // The weights of the last snapshot made per service: while the cache holds that snapshot, a tick is compared
+    // with them rather than with the snapshot parsed back from its bytes.
+    private readonly ConcurrentDictionary<string, Made> _made = new(StringComparer.Ordinal);
+
+    public SnapshotPublisher(SnapshotCache cache, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        _cache = cache;
+        _time = time;
+        cache.Removed += service => _made.TryRemove(service, out _);
+    }
+
     /// <summary>
     /// The next snapshot of the service, or null when the cache already holds these weights.
     /// <paramref name="above"/> is a version the new one must exceed besides the cache's (a stored one).
     /// </summary>
-    public WeightSnapshot? Next(ServiceWeights weights, ulong above = 0)
+    public PublishedSnapshot? Next(ServiceWeights weights, ulong above = 0)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        var current = cache.Get(weights.Service);
-        if (current.Version > 0 && Same(weights, current))
+        var current = _cache.GetPublished(weights.Service);
+        var made = _made.GetOrAdd(weights.Service, static _ => new Made());
+        lock (made)
         {
-            return null;
-        }
-
-        var now = time.GetUtcNow();
-        var snapshot = new WeightSnapshot
-        {
-            Service = weights.Service,
-            Version = NextVersion(Math.Max(current.Version, above), now),
-            ComputedAt = Timestamp.FromDateTimeOffset(now),
-        };
-        snapshot.Endpoints.Capacity = weights.Endpoints.Count;
-        foreach (var e in weights.Endpoints)
-        {
-            snapshot.Endpoints.Add(new EndpointWeight
+            // A snapshot made elsewhere (stored, or another replica's) is read back from its bytes.
+            if (current.Version > 0 && Same(weights, ReferenceEquals(current, made.Snapshot) ? made.Weights! : ToWeights(current.Message)))
             {
-                Endpoint = e.Endpoint,
-                Weight = e.Weight,
-                Zone = e.Zone,
-                State = ToState(e.Phase),
-                Utilization = double.IsFinite(e.Utilization) ? e.Utilization : 0,
-            });
-        }
+                return null;
+            }
 
-        ControllerMetrics.Snapshots.WithLabels(weights.Service).Inc();
-        return snapshot;
+            var now = _time.GetUtcNow();
+            var snapshot = PublishedSnapshot.Encode(weights, NextVersion(Math.Max(current.Version, above), now), now);
+            made.Snapshot = snapshot;
+            made.Weights = weights.CopyTo(ref made.Buffer);
+            ControllerMetrics.Snapshots.WithLabels(weights.Service).Inc();
+            return snapshot;
+        }
     }
 
     /// <summary>True when weights, states, zones and membership match (utilization alone does not count).</summary>
-    private static bool Same(ServiceWeights weights, WeightSnapshot snapshot)
+    private static bool Same(ServiceWeights weights, ServiceWeights previous)
     {
-        if (weights.Endpoints.Count != snapshot.Endpoints.Count)
+        if (weights.Endpoints.Count != previous.Endpoints.Count)
         {
             return false;
         }
@@ -59,8 +62,8 @@ public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
         for (var i = 0; i < weights.Endpoints.Count; i++)
         {
             var a = weights.Endpoints[i];
-            var b = snapshot.Endpoints[i];
-            if (a.Endpoint != b.Endpoint || a.Weight != b.Weight || ToState(a.Phase) != b.State || a.Zone != b.Zone)
+            var b = previous.Endpoints[i];
+            if (a.Endpoint != b.Endpoint || a.Weight != b.Weight || ToState(a.Phase) != ToState(b.Phase) || a.Zone != b.Zone)
             {
                 return false;
             }
@@ -75,6 +78,16 @@ public sealed class SnapshotPublisher(SnapshotCache cache, TimeProvider time)
     /// </summary>
     public static ulong NextVersion(ulong last, DateTimeOffset now) =>
         Math.Max(last + 1, (ulong)Math.Max(0, now.ToUnixTimeMilliseconds()));
+
+    /// <summary>A service's last snapshot made here, with a copy of its weights in a buffer reused from snapshot to snapshot.</summary>
+    private sealed class Made
+    {
+        public WeightedEndpoint[] Buffer = [];
+
+        public PublishedSnapshot? Snapshot { get; set; }
+
+        public ServiceWeights? Weights { get; set; }
+    }
 
     /// <summary>A snapshot as the weights it carries (a follower's dashboard, a leader resuming a stored snapshot).</summary>
     public static ServiceWeights ToWeights(WeightSnapshot snapshot)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Robinhood.V1;
 
 namespace Robinhood.Controller.Publish;
 
@@ -13,7 +12,7 @@ public sealed class SnapshotWatcher : IDisposable
     private readonly SnapshotCache _cache;
     private volatile bool _wildcard;
     private readonly ConcurrentDictionary<string, byte> _services = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, WeightSnapshot> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PublishedSnapshot> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ulong> _sent = new(StringComparer.Ordinal);
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -56,7 +55,7 @@ public sealed class SnapshotWatcher : IDisposable
         }
     }
 
-    internal void Offer(WeightSnapshot snapshot)
+    internal void Offer(PublishedSnapshot snapshot)
     {
         if (!_wildcard && !_services.ContainsKey(snapshot.Service))
         {
@@ -73,12 +72,12 @@ public sealed class SnapshotWatcher : IDisposable
     /// Waits for and returns the snapshots that are newer than what this watcher was sent. A service the
     /// cache forgot comes back as its empty snapshot at version 0 (once), and is sent anew if it returns.
     /// </summary>
-    public async Task<IReadOnlyList<WeightSnapshot>> NextAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PublishedSnapshot>> NextAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             await _doorbell.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var batch = new List<WeightSnapshot>();
+            var batch = new List<PublishedSnapshot>();
             foreach (var service in _pending.Keys)
             {
                 if (!_pending.TryRemove(service, out var snapshot))

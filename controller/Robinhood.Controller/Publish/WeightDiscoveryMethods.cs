@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
@@ -8,17 +7,13 @@ namespace Robinhood.Controller.Publish;
 
 /// <summary>
 /// Binds <see cref="WeightDiscoveryService"/> to <c>robinhood.v1.WeightDiscovery/Watch</c> with a response
-/// marshaller that serializes each snapshot once. Every watcher of a service is written the same snapshot
-/// instance; serializing it again per stream was most of the server's work in a fan-out to 1,000 watchers.
-/// The bytes on the wire are the generated marshaller's.
+/// marshaller that writes each snapshot's bytes as the cache holds them (<see cref="PublishedSnapshot"/>): every
+/// watcher of a service is written the same bytes, encoded once when the snapshot was made; serializing it per
+/// stream was most of the server's work in a fan-out to 1,000 watchers. The bytes are a WeightSnapshot's.
 /// </summary>
 public sealed class WeightDiscoveryMethods : IServiceMethodProvider<WeightDiscoveryService>
 {
-    // Keyed by the snapshot instance; an entry lives as long as its snapshot. Snapshots are not changed
-    // once published.
-    private static readonly ConditionalWeakTable<WeightSnapshot, byte[]> Encoded = new();
-
-    private static readonly Method<WatchRequest, WeightSnapshot> Watch = new(
+    private static readonly Method<WatchRequest, PublishedSnapshot> Watch = new(
         MethodType.ServerStreaming,
         WeightDiscovery.Descriptor.FullName,
         "Watch",
@@ -26,11 +21,8 @@ public sealed class WeightDiscoveryMethods : IServiceMethodProvider<WeightDiscov
             static (WatchRequest request, SerializationContext context) => context.Complete(request.ToByteArray()),
             static (DeserializationContext context) => WatchRequest.Parser.ParseFrom(context.PayloadAsReadOnlySequence())),
         Marshallers.Create(
-            static (WeightSnapshot snapshot, SerializationContext context) => context.Complete(Encode(snapshot)),
-            static (DeserializationContext context) => WeightSnapshot.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
-
-    /// <summary>The snapshot's wire bytes, serialized on first use.</summary>
-    private static byte[] Encode(WeightSnapshot snapshot) => Encoded.GetValue(snapshot, static s => s.ToByteArray());
+            static (PublishedSnapshot snapshot, SerializationContext context) => context.Complete(snapshot.Bytes),
+            static (DeserializationContext context) => PublishedSnapshot.Parse(context.PayloadAsNewBuffer())));
 
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<WeightDiscoveryService> context)
     {

@@ -15,7 +15,7 @@ public sealed partial class WeightDiscoveryService(
     TimeProvider time,
     ILogger<WeightDiscoveryService> logger)
 {
-    public async Task Watch(WatchRequest request, IServerStreamWriter<WeightSnapshot> responseStream, ServerCallContext context)
+    public async Task Watch(WatchRequest request, IServerStreamWriter<PublishedSnapshot> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
@@ -53,7 +53,7 @@ public sealed partial class WeightDiscoveryService(
                     await responseStream.WriteAsync(snapshot, context.CancellationToken).ConfigureAwait(false);
                     if (snapshot.ComputedAt is { } computed)
                     {
-                        ControllerMetrics.PushLatency.Observe(Math.Max(0, (time.GetUtcNow() - computed.ToDateTimeOffset()).TotalSeconds));
+                        ControllerMetrics.PushLatency.Observe(Math.Max(0, (time.GetUtcNow() - computed).TotalSeconds));
                     }
                 }
             }

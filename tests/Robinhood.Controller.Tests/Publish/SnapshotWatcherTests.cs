@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using Robinhood.Control;
 using Robinhood.Controller.Publish;
+using Robinhood.Controller.Tests.Hosting;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Tests.Publish;
@@ -34,7 +35,7 @@ public sealed class SnapshotWatcherTests
         var batch = await watcher.NextAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
         var only = Assert.Single(batch);
         Assert.Equal(0ul, only.Version);
-        Assert.Empty(only.Endpoints);
+        Assert.Empty(only.Message.Endpoints);
     }
 
     [Fact]
@@ -133,7 +134,7 @@ public sealed class SnapshotWatcherTests
     {
         var cache = new SnapshotCache();
         cache.Set([Snapshot("a", 5)]);
-        IReadOnlyList<WeightSnapshot>? published = null;
+        IReadOnlyList<PublishedSnapshot>? published = null;
         cache.Published += s => published = s;
 
         var kept = cache.Set([Snapshot("a", 4), Snapshot("b", 1)]);
@@ -159,6 +160,6 @@ public sealed class SnapshotWatcherTests
 
         var drained = publisher.Next(weights with { Endpoints = [weights.Endpoints[0] with { Phase = EndpointPhase.Draining }] })!;
         Assert.Equal(5_002ul, drained.Version);
-        Assert.Equal(EndpointState.Draining, Assert.Single(drained.Endpoints).State);
+        Assert.Equal(EndpointState.Draining, Assert.Single(drained.Message.Endpoints).State);
     }
 }
