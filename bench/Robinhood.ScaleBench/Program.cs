@@ -1,11 +1,22 @@
 using Robinhood.ScaleBench;
 using Robinhood.ScaleBench.Cli;
 using Robinhood.ScaleBench.Hosting;
+using Robinhood.ScaleBench.Load;
 using Robinhood.ScaleBench.Reporting;
+using Robinhood.ScaleBench.Ticks;
 
 if (args.Length > 0 && args[0] == Robinhood.ScaleBench.Attack.AttackRun.Command)
 {
     return await Robinhood.ScaleBench.Attack.AttackRun.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == InProcessTicks.Command)
+{
+    // Only the in-process ticks of one fleet size: a quick look at a tick's time and allocation.
+    var size = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
+    var measured = await InProcessTicks.MeasureAsync(size, new FleetLayout(100), seed: 42);
+    Console.WriteLine(measured);
+    return 0;
 }
 
 if (args.Length > 0 && args[0] == AckOnlyServer.Command)

@@ -24,6 +24,7 @@ public sealed class ScaleRun(ScaleOptions options)
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private readonly FleetLayout _layout = new(options.PerService);
     private PrometheusText? _steadyFrom;
+    private DateTimeOffset _steadyFromAt;
 
     public async Task<ScaleResults> RunAsync()
     {
@@ -85,7 +86,7 @@ public sealed class ScaleRun(ScaleOptions options)
             Progress($"controller at {options.MaxEndpoints:N0} endpoints, {options.Watchers:N0} xDS streams");
             watch.Add(await MeasureWatchersAsync(controller, options.Watchers, services, options.Seconds, xds: true));
 
-            steady = Steady(_steadyFrom!, await controller.ScrapeAsync());
+            steady = Steady(_steadyFrom!, await controller.ScrapeAsync(), (DateTimeOffset.UtcNow - _steadyFromAt).TotalSeconds);
         }
 
         return new ScaleResults(
@@ -122,6 +123,7 @@ public sealed class ScaleRun(ScaleOptions options)
         if (endpoints == options.MaxEndpoints)
         {
             _steadyFrom = before;
+            _steadyFromAt = DateTimeOffset.UtcNow;
         }
 
         var load0 = agents.Read();
@@ -221,9 +223,10 @@ public sealed class ScaleRun(ScaleOptions options)
     }
 
     /// <summary>The controller's ticks and collections from the first window at the largest fleet to the end of the watcher windows.</summary>
-    private SteadyTicks Steady(PrometheusText from, PrometheusText to)
+    private SteadyTicks Steady(PrometheusText from, PrometheusText to, double seconds)
     {
         var ticks = to.Histogram(TickHistogram).Since(from.Histogram(TickHistogram));
+        double Delta(string series) => (to.Value(series) ?? double.NaN) - (from.Value(series) ?? double.NaN);
         return new SteadyTicks(
             options.MaxEndpoints,
             ticks.Total,
@@ -231,7 +234,10 @@ public sealed class ScaleRun(ScaleOptions options)
             ticks.Quantile(0.9) * 1000,
             ticks.Quantile(0.99) * 1000,
             ticks.Above(0.01),
-            [.. Enumerable.Range(0, 3).Select(g => to.Collections(g) - from.Collections(g))]);
+            [.. Enumerable.Range(0, 3).Select(g => to.Collections(g) - from.Collections(g))],
+            seconds,
+            Delta(PrometheusText.GcPauseSeconds) * 1000,
+            Delta(PrometheusText.AllocatedBytes) / seconds / (1024 * 1024));
     }
 
     /// <summary>The controller build next to this benchmark (a project reference copies it with its runtimeconfig).</summary>

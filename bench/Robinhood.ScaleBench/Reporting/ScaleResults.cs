@@ -19,9 +19,20 @@ public sealed record ScaleResults(
 /// <summary>
 /// The controller's own tick histogram over every window at the largest fleet (reports, then 1 and 1,000
 /// watchers): the most ticks any figure here rests on. <paramref name="Collections"/> are the GCs of
-/// generations 0, 1 and 2 in the same span (a gen-1 collection is counted in gen 0 too).
+/// generations 0, 1 and 2 in the same span (a gen-1 collection is counted in gen 0 too), with the controller
+/// process's total GC pause and the bytes it allocated per second (all of it: ingest, ticks, watchers, scrapes).
 /// </summary>
-public sealed record SteadyTicks(int Endpoints, double Ticks, double P50Ms, double P90Ms, double P99Ms, double Over10Ms, IReadOnlyList<double> Collections);
+public sealed record SteadyTicks(
+    int Endpoints,
+    double Ticks,
+    double P50Ms,
+    double P90Ms,
+    double P99Ms,
+    double Over10Ms,
+    IReadOnlyList<double> Collections,
+    double Seconds,
+    double GcPauseMs,
+    double AllocatedMiBPerSecond);
 
 /// <summary>
 /// One measured window of report traffic against one server. Cores are CPU time over wall time from

@@ -53,7 +53,7 @@ public static class ScaleTable
         }
 
         var st = results.Steady;
-        md.AppendLine(Inv($"| tick p50 / p90 / p99, /metrics histogram over every window at {st.Endpoints:N0} ({st.Ticks:F0} ticks; {st.Over10Ms:F0} over 10 ms; GCs gen 0/1/2: {st.Collections[0]:F0}/{st.Collections[1]:F0}/{st.Collections[2]:F0}) | {st.Endpoints:N0} endpoints, with and without watchers | {st.P50Ms:F2} / {st.P90Ms:F2} / {st.P99Ms:F2} ms | | | {TickBudget(st.Endpoints, st.P99Ms)} |"));
+        md.AppendLine(Inv($"| tick p50 / p90 / p99, /metrics histogram over every window at {st.Endpoints:N0} ({st.Ticks:F0} ticks; {st.Over10Ms:F0} over 10 ms; GCs gen 0/1/2: {st.Collections[0]:F0}/{st.Collections[1]:F0}/{st.Collections[2]:F0}, pausing {st.GcPauseMs:F0} ms in {st.Seconds:F0} s; the process allocating {st.AllocatedMiBPerSecond:F1} MiB/s) | {st.Endpoints:N0} endpoints, with and without watchers | {st.P50Ms:F2} / {st.P90Ms:F2} / {st.P99Ms:F2} ms | | | {TickBudget(st.Endpoints, st.P99Ms)} |"));
         foreach (var t in results.InProcessTicks)
         {
             var at = Inv($"{t.Endpoints:N0} endpoints");

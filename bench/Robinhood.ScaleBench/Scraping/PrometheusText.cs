@@ -14,7 +14,13 @@ public sealed class PrometheusText
     [
         "robinhood_controller_tick_duration_seconds", "robinhood_controller_push_latency_seconds", "robinhood_controller_xds_push_latency_seconds",
         "dotnet_collection_count_total", "dotnet_total_memory_bytes",
+        GcPauseSeconds, AllocatedBytes,
     ];
+
+    /// <summary>The runtime's own totals (its System.Runtime meter, exported by prometheus-net): GC pause time and bytes allocated.</summary>
+    public const string GcPauseSeconds = "system_runtime_dotnet_gc_pause_time";
+
+    public const string AllocatedBytes = "system_runtime_dotnet_gc_heap_total_allocated";
 
     private readonly Dictionary<string, double> _values = new(StringComparer.Ordinal);
 

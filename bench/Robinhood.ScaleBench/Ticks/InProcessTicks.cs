@@ -22,6 +22,9 @@ namespace Robinhood.ScaleBench.Ticks;
 /// </summary>
 public static class InProcessTicks
 {
+    /// <summary>The command that measures only these ticks, of one fleet size.</summary>
+    public const string Command = "ticks";
+
     // Past the 10 s warm-up on the fake clock, so most endpoints are under feedback control.
     private const int WarmTicks = 12;
     private const int MinTicks = 20;
