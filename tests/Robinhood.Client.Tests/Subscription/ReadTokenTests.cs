@@ -25,7 +25,7 @@ public sealed class ReadTokenTests
     {
         var (controller, grpc) = await Fleet.StartControllerAsync($"--Robinhood:Read:Token={Token}");
         await using var _ = controller;
-        controller.Services.GetRequiredService<SnapshotCache>().Set([WeightServer.Snapshot(Service, 3, ("10.0.0.1:80", 1000, EndpointState.Active), ("10.0.0.2:80", 3000, EndpointState.Active))]);
+        controller.Services.GetRequiredService<SnapshotCache>().Set([PublishedSnapshot.Of(WeightServer.Snapshot(Service, 3, ("10.0.0.1:80", 1000, EndpointState.Active), ("10.0.0.2:80", 3000, EndpointState.Active)))]);
 
         await using (var client = ClientHost.Build(grpc, s => s.AddRobinhoodClient(), settings: new Dictionary<string, string?> { ["Robinhood:Client:ReadToken"] = Token }))
         {
@@ -51,7 +51,7 @@ public sealed class ReadTokenTests
         var (controller, grpc) = await Fleet.StartControllerAsync($"--Robinhood:Read:Token={Token}");
         await using var _ = controller;
         await using var backend = await Backend.StartHttpAsync("b");
-        controller.Services.GetRequiredService<SnapshotCache>().Set([WeightServer.Snapshot(Service, 1, (backend.Endpoint, 1000, EndpointState.Active))]);
+        controller.Services.GetRequiredService<SnapshotCache>().Set([PublishedSnapshot.Of(WeightServer.Snapshot(Service, 1, (backend.Endpoint, 1000, EndpointState.Active)))]);
         await using var proxy = ProxyAddresses.Build(grpc, Service, $"--Robinhood:Client:ReadToken={Token}");
         await proxy.StartAsync();
         var traffic = (await ProxyAddresses.OfAsync(proxy)).Traffic;
