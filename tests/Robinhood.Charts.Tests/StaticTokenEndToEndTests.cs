@@ -14,6 +14,7 @@ namespace Robinhood.Charts.Tests;
 /// processes with exactly the rendered environment, arguments and mounted files (Secrets and ConfigMaps written
 /// under a temporary root, paths into mounts prefixed with it). Only what a cluster provides is substituted:
 /// loopback ports for the pods' fixed ones, 127.0.0.1 for pod IPs and Service names, the in-process Kubernetes API.
+/// The chart's read token is on (its generated Secret): the test reads with it, and is refused without it.
 /// </summary>
 [Collection(HelmCollection.Name)]
 public sealed partial class StaticTokenEndToEndTests(HelmFixture helm) : IDisposable
@@ -67,6 +68,8 @@ public sealed partial class StaticTokenEndToEndTests(HelmFixture helm) : IDispos
             };
             Start(name, "dotnet", [HostDll("controller", "Robinhood.Controller")], env);
             var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}"), Timeout = TimeSpan.FromSeconds(10) };
+            // Reads (/api, /metrics) need the read token of the Secret the chart generated, as the replica's env names it.
+            client.DefaultRequestHeaders.Authorization = new("Bearer", rendered.Env["Robinhood__Read__Token"]);
             replicas.Add((grpc, client));
         }
 
@@ -76,6 +79,11 @@ public sealed partial class StaticTokenEndToEndTests(HelmFixture helm) : IDispos
                 && Metric(await MetricsAsync(replicas[1].Http), "robinhood_controller_leader") == 1,
             "each replica holds a shard, one of them checkout's");
         var (leader, follower) = await OwnsCheckoutAsync(replicas[0].Http) ? (replicas[0].Http, replicas[1]) : (replicas[1].Http, replicas[0]);
+        using (var bare = new HttpClient { BaseAddress = leader.BaseAddress, Timeout = TimeSpan.FromSeconds(10) })
+        {
+            using var refused = await bare.GetAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
 
         // The sidecar example's agent, reporting to the follower.
         var examplePod = chart.Named<V1Deployment>("-sidecar-example").Spec.Template.Spec;

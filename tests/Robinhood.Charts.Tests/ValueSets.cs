@@ -7,8 +7,9 @@ public static class ValueSets
     public const string ExternalRedis = "external-redis.yaml";
     public const string MinimalNoAgent = "minimal-no-agent.yaml";
     public const string Production = "production.yaml";
+    public const string ReadAccessExisting = "read-access-existing.yaml";
     public const string SidecarExample = "sidecar-example.yaml";
     public const string StaticToken = "static-token.yaml";
 
-    public static TheoryData<string?> All => new() { null, CrossNamespace, ExternalRedis, MinimalNoAgent, Production, SidecarExample, StaticToken };
+    public static TheoryData<string?> All => new() { null, CrossNamespace, ExternalRedis, MinimalNoAgent, Production, ReadAccessExisting, SidecarExample, StaticToken };
 }

@@ -160,3 +160,16 @@ password
 {{- end -}}
 {{- $namespaces | uniq | toJson -}}
 {{- end }}
+
+{{/* Secret and key of the read token (Robinhood:Read:Token): the existing one, or the one the chart generates. */}}
+{{- define "robinhood.readSecretName" -}}
+{{- .Values.readAccess.existingSecret | default (include "robinhood.componentName" (dict "root" . "component" "read")) -}}
+{{- end }}
+
+{{- define "robinhood.readSecretKey" -}}
+{{- if .Values.readAccess.existingSecret -}}
+{{- .Values.readAccess.existingSecretKey -}}
+{{- else -}}
+token
+{{- end -}}
+{{- end }}

@@ -53,4 +53,17 @@ public sealed class ServiceMonitorEndpoint
 
     [JsonPropertyName("scrapeTimeout")]
     public string ScrapeTimeout { get; set; } = "";
+
+    [JsonPropertyName("authorization")]
+    public ServiceMonitorAuthorization? Authorization { get; set; }
+}
+
+/// <summary>An endpoint's <c>authorization</c>: the scheme and the Secret key holding the credentials.</summary>
+public sealed class ServiceMonitorAuthorization
+{
+    [JsonPropertyName("type")]
+    public string Type { get; set; } = "";
+
+    [JsonPropertyName("credentials")]
+    public V1SecretKeySelector Credentials { get; set; } = new();
 }
