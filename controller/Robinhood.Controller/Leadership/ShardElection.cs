@@ -150,9 +150,9 @@ public sealed partial class ShardElection(
     /// <summary>Below the fair share with every shard held: ask the replica holding most for one (one request at a time).</summary>
     private async Task AskAsync(Dictionary<string, int> held, int mine, CancellationToken cancellationToken)
     {
-        if (_shards.Any(s => s.Holder is null || s.Lease?.Spec.PreferredHolder == Identity)
-            || held.Where(p => p.Key != Identity).MaxBy(p => p.Value) is not { Key: not null } richest
-            || richest.Value <= mine + 1)
+        // The fullest other replica; none (the default, a null key) when this one holds every shard.
+        var richest = held.Where(p => p.Key != Identity).OrderByDescending(p => p.Value).FirstOrDefault();
+        if (_shards.Any(s => s.Holder is null || s.Lease?.Spec.PreferredHolder == Identity) || richest.Key is null || richest.Value <= mine + 1)
         {
             return;
         }
