@@ -145,7 +145,7 @@ public sealed class ReplicaKilledAgainstInProcessKubernetesApiTests(ITestOutputH
             [
                 $"--Kestrel:Endpoints:Grpc:Url={GrpcAddress}",
                 $"--Kestrel:Endpoints:Http:Url={HttpAddress}",
-                .. Args(api, identity, Services, redis),
+                .. Args(api, identity, Services, redis.ConnectionString),
                 "--Logging:LogLevel:Default=Warning",
             ]);
         }

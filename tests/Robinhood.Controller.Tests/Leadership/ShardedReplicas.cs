@@ -1,12 +1,11 @@
 using k8s.Models;
 using Robinhood.Controller.Tests.Kubernetes;
-using Robinhood.Controller.Tests.Persistence;
 
 namespace Robinhood.Controller.Tests.Leadership;
 
 /// <summary>
 /// How the sharded-replica tests run a replica: six shards on the in-process Kubernetes API server's short Leases,
-/// state in the Redis Cluster, a 200 ms tick and a 2 s grace.
+/// state in Redis, a 200 ms tick and a 2 s grace.
 /// </summary>
 internal static class ShardedReplicas
 {
@@ -20,16 +19,15 @@ internal static class ShardedReplicas
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
     /// <summary>A replica's arguments beside its listen addresses: Kubernetes on, the services, the shards, Redis, the loop.</summary>
-    public static string[] Args(FakeKubernetesApiServer api, string identity, IEnumerable<string> services, RedisCluster redis)
+    public static string[] Args(FakeKubernetesApiServer api, string identity, IEnumerable<string> services, string redis)
     {
         ArgumentNullException.ThrowIfNull(api);
-        ArgumentNullException.ThrowIfNull(redis);
         return
         [
             .. api.ControllerArgs(Namespace, identity),
             .. services.Select((s, i) => $"--Robinhood:Kubernetes:Services:{i}={s}"),
             $"--Robinhood:Leadership:Shards={Shards}",
-            $"--ConnectionStrings:Redis={redis.ConnectionString}",
+            $"--ConnectionStrings:Redis={redis}",
             "--Robinhood:Redis:ResyncInterval=00:00:00.500",
             "--Robinhood:Control:Interval=00:00:00.200",
             "--Robinhood:Control:WarmUp=00:00:02",

@@ -142,5 +142,5 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
     private static Ownership Ownership(RunningController replica) => replica.App.Services.GetRequiredService<Ownership>();
 
     private static Task<RunningController> StartReplicaAsync(FakeKubernetesApiServer api, RedisCluster redis, string identity) =>
-        RunningController.StartAsync(null, Args(api, identity, Services, redis));
+        RunningController.StartAsync(null, Args(api, identity, Services, redis.ConnectionString));
 }
