@@ -28,18 +28,21 @@ public sealed partial class ShardElection(
     LeaderTakeover takeover,
     Ownership ownership,
     Random random,
+    TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<ShardElection> logger) : BackgroundService
 {
     /// <summary>The annotation a holder writes its gRPC address under.</summary>
     public const string AddressAnnotation = "robinhood/grpc-address";
 
-    // Lease holders are other processes: their renewals are judged on the real clock, as the API server's.
-    private static readonly TimeProvider Clock = TimeProvider.System;
+    private long _rounds;
 
     private readonly ShardLease[] _shards = [.. ownership.Map.All.Select(s => new ShardLease(s, options.Value.LeaseName + "-" + Ownership.Label(s)))];
 
     private string Identity => options.Value.Identity;
+
+    /// <summary>Rounds completed since start; for tests and tools driving the election on a fake clock.</summary>
+    public long Rounds => Interlocked.Read(ref _rounds);
 
     private string Namespace => kubernetes.Value.Namespace;
 
@@ -53,10 +56,12 @@ public sealed partial class ShardElection(
         {
             while (!stopping.IsCancellationRequested)
             {
+                // The next round is due a jittered RetryPeriod after this one starts, however long this one takes.
+                var next = Task.Delay(o.RetryPeriod * (0.8 + (0.4 * random.NextDouble())), time, stopping.Token);
                 try
                 {
-                    using var round = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-                    round.CancelAfter(o.RenewDeadline);
+                    using var deadline = new CancellationTokenSource(o.RenewDeadline, time);
+                    using var round = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, deadline.Token);
                     await RoundAsync(round.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException && !stopping.IsCancellationRequested)
@@ -65,8 +70,8 @@ public sealed partial class ShardElection(
                 }
 
                 LoseUnrenewed();
-                var jitter = 0.8 + (0.4 * random.NextDouble());
-                await Task.Delay(o.RetryPeriod * jitter, Clock, stopping.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref _rounds);
+                await next.ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -84,7 +89,7 @@ public sealed partial class ShardElection(
         {
             // Timed after the read: a change seen is never dated before it was written.
             var lease = await ReadAsync(shard, cancellationToken).ConfigureAwait(false);
-            shard.Observe(lease, Clock.GetUtcNow(), options.Value.LeaseDuration);
+            shard.Observe(lease, time.GetUtcNow(), options.Value.LeaseDuration);
         }
 
         var duration = options.Value.LeaseDuration;
@@ -138,7 +143,7 @@ public sealed partial class ShardElection(
 
         foreach (var shard in _shards.Where(s => s.Holder is null && !handedBack.Contains(s.Index)))
         {
-            if ((mine < share || Clock.GetUtcNow() - shard.FreeSince > duration) && await AcquireAsync(shard, cancellationToken).ConfigureAwait(false))
+            if ((mine < share || time.GetUtcNow() - shard.FreeSince > duration) && await AcquireAsync(shard, cancellationToken).ConfigureAwait(false))
             {
                 mine++;
             }
@@ -167,7 +172,7 @@ public sealed partial class ShardElection(
 
     private async Task RenewAsync(ShardLease shard, CancellationToken cancellationToken)
     {
-        var now = Clock.GetUtcNow();
+        var now = time.GetUtcNow();
         shard.Lease!.Spec.RenewTime = now.UtcDateTime;
         shard.Lease.Metadata.Annotations ??= new Dictionary<string, string>();
         shard.Lease.Metadata.Annotations[AddressAnnotation] = ownership.AdvertisedAddress;
@@ -181,7 +186,7 @@ public sealed partial class ShardElection(
     private async Task<bool> AcquireAsync(ShardLease shard, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var now = Clock.GetUtcNow();
+        var now = time.GetUtcNow();
         var lease = shard.Lease ?? new V1Lease
         {
             ApiVersion = "coordination.k8s.io/v1",
@@ -241,7 +246,7 @@ public sealed partial class ShardElection(
     /// <summary>A shard whose Lease this replica could not renew within <c>RenewDeadline</c> is no longer owned.</summary>
     private void LoseUnrenewed()
     {
-        var now = Clock.GetUtcNow();
+        var now = time.GetUtcNow();
         foreach (var shard in _shards.Where(s => s.RenewedAt is { } at && now - at > options.Value.RenewDeadline))
         {
             Stop(shard, $"its Lease was not renewed within {options.Value.RenewDeadline}");
@@ -295,7 +300,7 @@ public sealed partial class ShardElection(
             var written = lease.Metadata.ResourceVersion is null
                 ? await client.CoordinationV1.CreateNamespacedLeaseAsync(lease, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false)
                 : await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, shard.Name, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
-            shard.Observe(written, Clock.GetUtcNow(), options.Value.LeaseDuration);
+            shard.Observe(written, time.GetUtcNow(), options.Value.LeaseDuration);
             return true;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)

@@ -1,4 +1,8 @@
 using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Robinhood.Controller.Leadership;
+using Robinhood.Controller.Tests.Hosting;
 using Robinhood.Controller.Tests.Kubernetes;
 
 namespace Robinhood.Controller.Tests.Leadership;
@@ -40,5 +44,12 @@ internal static class ShardedReplicas
     {
         ArgumentNullException.ThrowIfNull(api);
         return api.Lease(Namespace, $"robinhood-controller-{shard}");
+    }
+
+    /// <summary>A replica's shard election (its rounds count on its clock).</summary>
+    public static ShardElection Election(RunningController replica)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        return replica.App.Services.GetServices<IHostedService>().OfType<ShardElection>().Single();
     }
 }

@@ -9,12 +9,13 @@ using Robinhood.Controller.Tests.Hosting;
 using Robinhood.Controller.Tests.Kubernetes;
 using Robinhood.Controller.Tests.Persistence;
 using Robinhood.V1;
+using static Robinhood.Controller.Tests.Leadership.ShardedReplicas;
 
 namespace Robinhood.Controller.Tests.Leadership;
 
 /// <summary>
 /// A replica taking the lead on a real redis-server: it acts on nothing partial. The lease is a real Lease
-/// on the in-process Kubernetes API; each replica's loop runs on its own fake clock.
+/// on the in-process Kubernetes API; each replica's loop and election run on its own fake clock.
 /// </summary>
 [Collection(RedisCollection.Name)]
 public sealed class TakeoverWithRedisTests
@@ -32,36 +33,44 @@ public sealed class TakeoverWithRedisTests
         api.PutEndpointSlice(FakeKubernetesApiServer.Slice(Namespace, "checkout-abc", Service, 8080,
             [.. Endpoints.Select(e => (e[..e.LastIndexOf(':')], "zone-a"))]));
 
-        // The old leader controls four endpoints for a while; Redis holds its snapshot and state.
+        // The old leader controls four endpoints for a while. Each replica's loop and election run on its own fake
+        // clock: a step advances one second and waits for the election's round on it.
         var timeA = new FakeTimeProvider();
         var a = await StartReplicaAsync(api, redis, "replica-a", timeA);
-        await Eventually(() => a.App.Services.GetRequiredService<Ownership>().Owned.ContainsKey(0));
-        WeightSnapshot stored;
-        using (var stream = new ReportStream(a.Reporter))
+        await Eventually(() => a.App.Services.GetRequiredService<Ownership>().Owned.ContainsKey(0) && Election(a).Rounds >= 1);
+        using var stream = new ReportStream(a.Reporter);
+        ulong sequence = 0;
+        for (var tick = 1; tick <= 5; tick++)
         {
-            for (var tick = 1; tick <= 5; tick++)
-            {
-                await ReportAsync(stream, (ulong)tick, Endpoints);
-                await a.TickAsync(timeA, Interval);
-            }
-
-            stored = a.Snapshots.Get(Service);
-            Assert.Equal(4, stored.Endpoints.Count);
-            await RedisStateTests.StoredAsync(a, stored.Version);
+            await ReportAsync(stream, ++sequence, Endpoints);
+            await StepAsync(a, timeA);
         }
 
-        // The follower has been up for a minute (its loop ticking) when the leader goes.
+        Assert.Equal(4, a.Snapshots.Get(Service).Endpoints.Count);
+
+        // The follower is up for a minute (its loop ticking) while the leader controls and renews its Lease.
         var timeB = new FakeTimeProvider(timeA.GetUtcNow());
         await using var b = await StartReplicaAsync(api, redis, "replica-b", timeB, "--Robinhood:Control:StartupGrace=00:00:03");
         var roleB = b.App.Services.GetRequiredService<Ownership>();
+        await Eventually(() => Election(b).Rounds >= 1);
         for (var second = 0; second < 60; second++)
         {
-            await b.TickAsync(timeB, Interval);
+            await ReportAsync(stream, ++sequence, Endpoints);
+            await StepAsync(a, timeA);
+            await StepAsync(b, timeB);
         }
 
         Assert.False(roleB.Owned.ContainsKey(0));
+        var stored = a.Snapshots.Get(Service);
+        await RedisStateTests.StoredAsync(a, stored.Version);
+
+        // The leader stops (handing its Lease back): the follower takes it at its next round.
         await a.DisposeAsync();
-        await Eventually(() => roleB.Owned.ContainsKey(0));
+        await Eventually(async () =>
+        {
+            await StepAsync(b, timeB);
+            return roleB.Owned.ContainsKey(0);
+        });
 
         // Restored: the old leader's weights (the follower already served them from Redis), its control state as stored.
         var fleetB = b.App.Services.GetRequiredService<Fleet>();
@@ -153,6 +162,14 @@ public sealed class TakeoverWithRedisTests
             await controller.TickAsync(time, Interval);
             return role.Owned.ContainsKey(0);
         });
+    }
+
+    /// <summary>One second on the replica's clock: its loop ticks, and its election runs the round that came due.</summary>
+    private static async Task StepAsync(RunningController replica, FakeTimeProvider time)
+    {
+        var rounds = Election(replica).Rounds;
+        await replica.TickAsync(time, Interval);
+        await Eventually(() => Election(replica).Rounds > rounds);
     }
 
     private static double[] Integrals(ServiceControllerState state) => [.. state.Endpoints.Select(e => e.Integral)];
