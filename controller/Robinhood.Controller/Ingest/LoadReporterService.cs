@@ -160,6 +160,11 @@ public sealed partial class LoadReporterService(
             throw new RpcException(new Status(StatusCode.DeadlineExceeded,
                 $"no whole report for {idle} (Robinhood:Limits:ReportStreamIdleTimeout); reconnect"));
         }
+        catch (IOException)
+        {
+            // The agent reset its stream or lost its connection: the stream is over, not an error with a stack trace.
+            return false;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Report stream opened by {Peer}")]

@@ -34,6 +34,22 @@ public sealed class StreamLimitsTests
     }
 
     [Fact]
+    public async Task Report_ClientResetsTheStream_ClosedWithoutAnErrorInTheLog()
+    {
+        var logs = new CapturedLogs();
+        await using var controller = await RunningController.StartAsync(new FakeTimeProvider(), logs,
+            "--Logging:LogLevel:Robinhood.Controller.Ingest.LoadReporterService=Debug");
+        using (var stream = new ReportStream(controller.Reporter))
+        {
+            Assert.True((await stream.SendAsync(new LoadReport { Service = "a", Endpoint = "10.0.0.1:80", CpuUtilization = 0.3, Sequence = 1 })).Accepted);
+        }
+
+        // Disposed mid-stream: the client resets it (RST_STREAM), as an agent that goes away does.
+        await Eventually.TrueAsync(() => logs.Messages.Any(m => m.StartsWith("Report stream closed by ", StringComparison.Ordinal)), TimeSpan.FromSeconds(20));
+        Assert.DoesNotContain(logs.Messages, m => m.Contains("Error when executing service method", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Report_SilentPastIdleTimeout_StreamEndsDeadlineExceeded()
     {
         var time = new FakeTimeProvider();
