@@ -16,7 +16,7 @@ namespace Robinhood.ScaleBench.Attack;
 /// together, and Watch requests naming 100,000 services or many at the 1,000-name limit. Prints Markdown
 /// tables of what the controller refused, its RSS and managed heap before, at the peak and after each
 /// attack (after the watchers left: polled until back within 100 MB), and its ticks during the attack
-/// against a window without one just before it, beside the machine's busy cores in each window.
+/// against windows without one just before and after it, beside the machine's busy cores in each window.
 /// </summary>
 public static class AttackRun
 {
@@ -138,10 +138,13 @@ public static class AttackRun
             await Task.Delay(Settle - left.Elapsed);
         }
 
+        // What the attack left: the state it made and anything the controller does once it is over.
         var after = await Window.OpenAsync(controller);
+        await Task.Delay(Baseline);
+        var (_, afterRow) = await after.CloseAsync(controller, attack.Name, "no attack (after)");
         var heldRow = string.Create(CultureInfo.InvariantCulture,
             $"| {attack.Name} | {accepted:N0} | {refused} | {Mb(before)} → {Mb(peakRss)} → {Mb(after.Process.RssBytes)} MB | {(back.Length > 0 ? back : "-")} | {Mb(quiet.Heap)} → {Mb(attackEnd.Heap)} → {Mb(after.Heap)} MB | {ProcessSample.Cores(quietEnd.Process, attackEnd.Process):F2} |");
-        return (heldRow, quietRow + attackRow);
+        return (heldRow, quietRow + attackRow + afterRow);
     }
 
     /// <summary>The controller and the machine at the start of a window; closing it gives the window's row.</summary>
@@ -221,18 +224,19 @@ public static class AttackRun
         {
             var request = new WatchRequest { ClientId = $"attack-{w}" };
             request.Services.Add(Enumerable.Range(0, names).Select(i => $"unknown-{w:D3}-{i:D6}"));
-            using var cancel = new CancellationTokenSource(hold + TimeSpan.FromSeconds(1));
+            using var cancel = new CancellationTokenSource();
             using var call = client.Watch(request, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: cancel.Token);
             try
             {
-                // The first answer is every named service's empty snapshot, one message each.
+                // The first answer is every named service's empty snapshot, one message each (or the refusal).
                 var read = 0;
                 while (read < names && await call.ResponseStream.MoveNext())
                 {
                     read++;
                 }
 
-                await Task.Delay(hold, cancel.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(hold);
+                await cancel.CancelAsync();
                 return "held";
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
