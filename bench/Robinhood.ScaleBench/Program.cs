@@ -10,6 +10,11 @@ if (args.Length > 0 && args[0] == Robinhood.ScaleBench.Attack.AttackRun.Command)
     return await Robinhood.ScaleBench.Attack.AttackRun.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == Robinhood.ScaleBench.Sharded.ShardedRun.Command)
+{
+    return await Robinhood.ScaleBench.Sharded.ShardedRun.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == InProcessTicks.Command)
 {
     // Only the in-process ticks of one fleet size: a quick look at a tick's time and allocation.

@@ -17,14 +17,18 @@ public sealed class AgentFleet : IAsyncDisposable
     private readonly Task[] _running;
     private int _endpoints;
 
-    public AgentFleet(string address, int agents, FleetLayout layout, int endpoints, int seed)
+    /// <param name="first">The first endpoint these agents carry (another fleet, on another replica, may carry those before it).</param>
+    public AgentFleet(string address, int agents, FleetLayout layout, int endpoints, int seed, int first = 0)
     {
         _endpoints = endpoints;
+        First = first;
         _agents = [.. Enumerable.Range(0, agents).Select(a => new Agent(this, address, a, agents, layout, new Random(seed + a)))];
         _running = [.. _agents.Select(a => a.RunAsync(_stop.Token))];
     }
 
-    /// <summary>Endpoints reporting; agents pick up a new size at their next round.</summary>
+    public int First { get; }
+
+    /// <summary>Endpoints reporting (from <see cref="First"/> on); agents pick up a new size at their next round.</summary>
     public int Endpoints
     {
         get => Volatile.Read(ref _endpoints);
@@ -94,7 +98,7 @@ public sealed class AgentFleet : IAsyncDisposable
                 {
                     round++;
                     var endpoints = fleet.Endpoints;
-                    for (var i = index; i < endpoints; i += agents)
+                    for (var i = fleet.First + index; i < fleet.First + endpoints; i += agents)
                     {
                         _sentAt.Enqueue(Stopwatch.GetTimestamp());
                         await call.RequestStream.WriteAsync(layout.Report(i, round, random), stop);

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using MathNet.Numerics.Statistics;
+using Robinhood.Controller.Hosting;
+using Robinhood.Controller.Tests.Kubernetes;
+using Robinhood.Controller.Tests.Persistence;
+using Robinhood.ScaleBench.Hosting;
+using Robinhood.ScaleBench.Load;
+using Robinhood.ScaleBench.Watch;
+
+namespace Robinhood.ScaleBench.Sharded;
+
+/// <summary>
+/// <c>sharded</c>: controller replicas as their own processes sharing the services over shard Leases on the in-process
+/// Kubernetes API server (membership from its EndpointSlices), state and snapshots in one real redis-server. Each
+/// replica gets a third of the agents (most of their reports are for services another replica owns, and are
+/// forwarded) and a third of the watchers, all of one service (a follower serves it from Redis). Prints, per replica,
+/// its CPU, its own tick histogram, the services it owns and the fan-out to its watchers.
+/// </summary>
+public static class ShardedRun
+{
+    public const string Command = "sharded";
+
+    private const string Namespace = "robinhood";
+    private const string TickHistogram = "robinhood_controller_tick_duration_seconds";
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var endpoints = Arg(args, "--endpoints", 30_000);
+        var replicaCount = Arg(args, "--replicas", 3);
+        var watchers = Arg(args, "--watchers", 3_000);
+        var seconds = Arg(args, "--seconds", 60);
+        var shards = Arg(args, "--shards", 2 * replicaCount);
+        var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "robinhood-sharded");
+        Directory.CreateDirectory(output);
+        var layout = new FleetLayout(100);
+        var services = layout.Services(endpoints);
+        var load = File.ReadAllText("/proc/loadavg").Trim();
+        var started = DateTimeOffset.UtcNow;
+
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        for (var s = 0; s < services.Count; s++)
+        {
+            api.PutEndpointSlice(FakeKubernetesApiServer.Slice(Namespace, services[s] + "-1", services[s], 8080,
+                [.. Enumerable.Range(s * layout.PerService, layout.PerService).Select(i => (FleetLayout.Endpoint(i)[..^5], "zone-a"))]));
+        }
+
+        await using var redis = await RedisServer.StartAsync();
+        var dll = typeof(ControllerHost).Assembly.Location;
+        var replicas = new List<ServerProcess>();
+        try
+        {
+            for (var r = 0; r < replicaCount; r++)
+            {
+                Progress($"replica {r}");
+                replicas.Add(await ServerProcess.StartAsync(dll,
+                [
+                    .. api.ControllerArgs(Namespace, $"replica-{r}"),
+                    .. services.Select((s, i) => $"--Robinhood:Kubernetes:Services:{i}={s}"),
+                    $"--Robinhood:Leadership:Shards={shards}",
+                    $"--ConnectionStrings:Redis={redis.ConnectionString}",
+                    "--Robinhood:Control:Interval=00:00:01",
+                    "--Robinhood:Control:StartupGrace=00:00:00",
+                ], Path.Combine(output, $"replica-{r}.log")));
+            }
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+            while ((await Task.WhenAll(replicas.Select(OwnedAsync))).Sum(o => o.Shards) != shards)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"the {shards} shards were not all owned within 120 s");
+                }
+
+                await Task.Delay(500);
+            }
+
+            Progress($"{shards} shards owned; {endpoints:N0} endpoints reporting");
+            var perReplica = endpoints / replicaCount;
+            var fleets = replicas.Select((r, i) => new AgentFleet(r.GrpcAddress, 100, layout, perReplica, seed: 42 + (1000 * i), first: i * perReplica)).ToList();
+            var watched = new[] { layout.Service(0) };
+            var watcherFleets = replicas.Select(r => new WatcherFleet(r.GrpcAddress, watchers / replicaCount, 10, watched)).ToList();
+            try
+            {
+                await Task.WhenAll(watcherFleets.Select(w => w.AllStarted)).WaitAsync(TimeSpan.FromSeconds(120));
+                // New endpoints pass the 10 s warm-up; streams connect and the JIT tiers up.
+                await Task.Delay(TimeSpan.FromSeconds(20));
+                var before = await Task.WhenAll(replicas.Select(r => r.ScrapeAsync()));
+                var (cpu0, machine0, acked0) = (replicas.Select(r => r.Sample()).ToList(), MachineSample.Read(), fleets.Sum(f => f.Read().Acked));
+                var from = DateTimeOffset.UtcNow;
+                foreach (var w in watcherFleets)
+                {
+                    w.BeginWindow();
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(seconds));
+                var until = DateTimeOffset.UtcNow;
+                var (cpu1, machine1, acked1) = (replicas.Select(r => r.Sample()).ToList(), MachineSample.Read(), fleets.Sum(f => f.Read().Acked));
+                await Task.Delay(Interval);
+                var deliveries = watcherFleets.Select(w => w.EndWindow()).ToList();
+                var after = await Task.WhenAll(replicas.Select(r => r.ScrapeAsync()));
+                var owned = await Task.WhenAll(replicas.Select(OwnedAsync));
+                var refused = fleets.Sum(f => f.Read().Refused);
+                if (fleets.Select(f => f.Read().Failure).FirstOrDefault(f => f is not null) is { } failure)
+                {
+                    throw new InvalidOperationException($"report traffic failed: {failure}");
+                }
+
+                var window = (until - from).TotalSeconds;
+                var table = new StringBuilder();
+                table.AppendLine(Inv($"Sharded run {started:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (load average at start {load}): {replicaCount} replicas, {shards} shards, {endpoints:N0} endpoints in {services.Count} services, {watchers:N0} watchers of {watched[0]} ({watchers / replicaCount:N0} per replica), {window:F0} s window."));
+                table.AppendLine();
+                table.AppendLine("| replica | shards (services) owned | CPU, cores | tick p50 / p99 (ticks; over 10 ms) | tick → last of its watchers p50 / p99 (ticks) |");
+                table.AppendLine("| --- | --- | --- | --- | --- |");
+                for (var r = 0; r < replicas.Count; r++)
+                {
+                    var ticks = after[r].Histogram(TickHistogram).Since(before[r].Histogram(TickHistogram));
+                    var fanOut = TickFanOut.Group(deliveries[r], Interval).Where(t => t.FirstComputedAt >= from && t.FirstComputedAt < until).Select(t => t.ToLastWatcherMs).ToList();
+                    var fan = fanOut.Count > 0 ? Inv($"{fanOut.Quantile(0.5):F1} / {fanOut.Quantile(0.99):F1} ms ({fanOut.Count})") : "none";
+                    table.AppendLine(Inv($"| {r} | {owned[r].Shards} ({owned[r].Services}) | {ProcessSample.Cores(cpu0[r], cpu1[r]):F2} | {ticks.Quantile(0.5) * 1000:F2} / {ticks.Quantile(0.99) * 1000:F2} ms ({ticks.Total:F0}; {ticks.Above(0.01):F0}) | {fan} |"));
+                }
+
+                table.AppendLine();
+                table.AppendLine(Inv($"Reports acked {(acked1 - acked0) / window:N0}/s of {endpoints:N0} endpoints ({refused:N0} refused over the run); the machine's busy cores {MachineSample.Cores(machine0, machine1):F2} of {Environment.ProcessorCount} (the replicas, redis-server, this process's agents and watchers, and other people's work)."));
+                var markdown = table.ToString();
+                Console.WriteLine(markdown);
+                await File.WriteAllTextAsync(Path.Combine(output, "sharded.md"), markdown);
+            }
+            finally
+            {
+                foreach (var w in watcherFleets)
+                {
+                    await w.DisposeAsync();
+                }
+
+                foreach (var f in fleets)
+                {
+                    await f.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            foreach (var r in replicas)
+            {
+                await r.DisposeAsync();
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The shards a replica owns and their services, from its <c>/api/shards</c>.</summary>
+    private static async Task<(int Shards, int Services)> OwnedAsync(ServerProcess replica)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(await replica.Http.GetStringAsync("/api/shards"));
+            var owned = json.RootElement.GetProperty("shards").EnumerateArray().Where(s => s.GetProperty("owned").GetBoolean()).ToList();
+            return (owned.Count, owned.Sum(s => s.GetProperty("serviceCount").GetInt32()));
+        }
+        catch (HttpRequestException)
+        {
+            return (0, 0);
+        }
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i < 0 ? fallback
+            : i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
+            : throw new FormatException($"{name} must be a positive integer");
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private static void Progress(string line) => Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] {line}");
+}
