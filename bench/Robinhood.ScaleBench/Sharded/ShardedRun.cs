@@ -63,6 +63,13 @@ public static class ShardedRun
                     $"--ConnectionStrings:Redis={redis.ConnectionString}",
                     "--Robinhood:Control:Interval=00:00:01",
                     "--Robinhood:Control:StartupGrace=00:00:00",
+                    // Kubernetes' own lease times and a longer restore than the tests' (3 s leases): on two cores also
+                    // carrying the agents, the watchers and the API server, a 3 s lease or a 5 s restore expires
+                    // under load and the shards change hands all window long.
+                    "--Robinhood:Leadership:LeaseDuration=00:00:15",
+                    "--Robinhood:Leadership:RenewDeadline=00:00:10",
+                    "--Robinhood:Leadership:RetryPeriod=00:00:02",
+                    "--Robinhood:Redis:RestoreTimeout=00:00:30",
                 ], Path.Combine(output, $"replica-{r}.log")));
             }
 
