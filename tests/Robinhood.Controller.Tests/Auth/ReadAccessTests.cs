@@ -14,7 +14,8 @@ namespace Robinhood.Controller.Tests.Auth;
 /// <c>Robinhood:Read:Token</c> over real Kestrel: Watch, xDS, <c>/api/*</c> and <c>/metrics</c> need the token, health
 /// and the dashboard page do not, and with no token configured (the quickstart) every read is open.
 /// </summary>
-/// <remarks>The refusal counter is process-wide; only this class refuses reads, and its tests run one after another.</remarks>
+/// <remarks>The refusal counter is process-wide: the tests that refuse reads share <see cref="ReadRefusalsCollection"/>.</remarks>
+[Collection(ReadRefusalsCollection.Name)]
 public sealed class ReadAccessTests
 {
     private const string Token = "read-token-0123456789abcdef";

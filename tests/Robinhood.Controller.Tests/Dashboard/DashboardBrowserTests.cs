@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Robinhood.Controller.Tests.Auth;
 using Robinhood.Controller.Tests.Hosting;
 
 namespace Robinhood.Controller.Tests.Dashboard;
@@ -8,6 +9,7 @@ namespace Robinhood.Controller.Tests.Dashboard;
 /// tests/browser/dashboard.test.mjs) against the real host with the demo fleet reporting over gRPC.
 /// Missing chromium, node or npm fails the test saying what to install: it never skips.
 /// </summary>
+[Collection(ReadRefusalsCollection.Name)]
 public sealed class DashboardBrowserTests
 {
     private const string Chromium = "/usr/bin/chromium";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Robinhood.Controller.Tests.Auth;
 using Robinhood.Controller.Tests.Hosting;
 using Robinhood.V1;
 using Xunit.Abstractions;
@@ -12,6 +13,7 @@ namespace Robinhood.Controller.Tests.Xds;
 /// <c>xds:///split</c>: its calls follow the published weights, follow a change within 3 s, and go on
 /// without errors once the controller is gone. Missing node or npm fails the test saying what to install.
 /// </summary>
+[Collection(ReadRefusalsCollection.Name)]
 public sealed class ProxylessGrpcClientTests(ITestOutputHelper output)
 {
     private const string Service = "split";
@@ -27,12 +29,7 @@ public sealed class ProxylessGrpcClientTests(ITestOutputHelper output)
 
         var controller = await RunningController.StartAsync();
         var grpcPort = new Uri(controller.GrpcAddress).Port;
-        // The contract's bootstrap; grpc-js-xds also wants node.locality present (it may be empty).
-        var bootstrap = JsonSerializer.Serialize(new
-        {
-            xds_servers = new[] { new { server_uri = $"127.0.0.1:{grpcPort}", channel_creds = new[] { new { type = "insecure" } }, server_features = new[] { "xds_v3" } } },
-            node = new { id = "proxyless-test", locality = new { } },
-        });
+        var bootstrap = Bootstrap(grpcPort);
         await using var client = NodeClient.Start(Path.Combine(XdsTests, "proxyless.mjs"), new()
         {
             ["GRPC_XDS_BOOTSTRAP_CONFIG"] = bootstrap,
@@ -80,6 +77,60 @@ public sealed class ProxylessGrpcClientTests(ITestOutputHelper output)
         Assert.True(alone.GetProperty("buckets").GetArrayLength() >= 99, "the calls did not go on for 10 s");
         Assert.True(calls >= 1000, $"only {calls} calls in 10 s without the controller");
     }
+
+    /// <summary>
+    /// With a read token on the controller grpc-js-xds cannot get its resources: its bootstrap has no call
+    /// credentials, so every call fails. With <c>Robinhood:Read:XdsWithoutToken</c> its calls follow the weights
+    /// while Watch still needs the token.
+    /// </summary>
+    [Fact]
+    public async Task GrpcJsXds_ReadTokenOn_CallsFailUnlessXdsWithoutToken()
+    {
+        Assert.True(OnPath("node") && OnPath("npm"), "node and npm are needed for tests/xds (apt-get install -y nodejs npm)");
+        var install = await NpmCiAsync();
+        Assert.True(install.ExitCode == 0, $"npm ci in tests/xds failed: {install.Output}");
+        const string token = "read-token-for-the-xds-test";
+        uint[] weights = [1000, 2000, 3000, 4000];
+
+        foreach (var open in new[] { false, true })
+        {
+            await using var controller = await RunningController.StartAsync(null, $"--Robinhood:Read:Token={token}", $"--Robinhood:Read:XdsWithoutToken={open}");
+            await using var client = NodeClient.Start(Path.Combine(XdsTests, "proxyless.mjs"), new()
+            {
+                ["GRPC_XDS_BOOTSTRAP_CONFIG"] = Bootstrap(new Uri(controller.GrpcAddress).Port),
+                ["ROBINHOOD_SERVICE"] = Service,
+            });
+            var backends = (await client.ReadAsync(Step)).GetProperty("backends").EnumerateArray().Select(p => p.GetInt32()).ToArray();
+            controller.Snapshots.Set([Snapshot(1, backends, weights)]);
+
+            // Each call waits up to its 10 s deadline for resources the guarded controller never hands out.
+            var result = await client.CommandAsync("calls 64", Step);
+            var errors = result.GetProperty("errors").GetInt32();
+            output.WriteLine($"XdsWithoutToken={open}: {64 - errors} of 64 calls answered, first error: {result.GetProperty("firstError").GetString()}");
+            if (open)
+            {
+                Assert.True(errors == 0, $"errors with xDS open: {result}");
+                Assert.Equal(64, Counts(result.GetProperty("counts"), backends).Sum());
+                var watch = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+                {
+                    using var call = controller.Discovery.Watch(new WatchRequest { Services = { Service } });
+                    await call.ResponseStream.MoveNext(CancellationToken.None);
+                });
+                Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, watch.StatusCode);
+            }
+            else
+            {
+                Assert.True(errors == 64, $"calls answered through a guarded xDS server: {result}");
+            }
+        }
+    }
+
+    /// <summary>The contract's bootstrap; grpc-js-xds also wants node.locality present (it may be empty).</summary>
+    private static string Bootstrap(int grpcPort) => JsonSerializer.Serialize(new
+    {
+        xds_servers = new[] { new { server_uri = $"127.0.0.1:{grpcPort}", channel_creds = new[] { new { type = "insecure" } }, server_features = new[] { "xds_v3" } } },
+        node = new { id = "proxyless-test", locality = new { } },
+    });
 
     private static WeightSnapshot Snapshot(ulong version, int[] ports, uint[] weights)
     {
