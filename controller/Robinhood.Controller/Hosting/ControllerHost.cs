@@ -1,4 +1,5 @@
 using Grpc.AspNetCore.Server.Model;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Robinhood.Controller.Admin;
 using Robinhood.Controller.Auth;
@@ -65,7 +66,7 @@ public static class ControllerHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ControlSettingsSource>();
         builder.Services.AddSingleton<Fleet>();
-        builder.Services.AddSingleton<SnapshotCache>();
+        builder.Services.AddSingleton(sp => new SnapshotCache(sp.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxWatchSubscriptions));
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddSingleton<ReleasedWatchMemory>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReleasedWatchMemory>());

@@ -50,4 +50,12 @@ public sealed class LimitsOptions
     /// <summary>Services one Watch request may name.</summary>
     [Range(1, 10_000)]
     public int MaxWatchServices { get; set; } = 1_000;
+
+    /// <summary>
+    /// Services named by all Watch and xDS streams together, each watcher's names counted (about 0.5 KB each while
+    /// held); a Watch or an xDS subscription that would pass it is refused (<c>watch_limit</c>). 500,000 is 5,000
+    /// clients of 100 services each.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public long MaxWatchSubscriptions { get; set; } = 500_000;
 }

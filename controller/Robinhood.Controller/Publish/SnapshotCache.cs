@@ -18,13 +18,28 @@ public sealed class SnapshotCache
     // array of one: watchers may name up to MaxWatchServices services each, mostly one watcher per name.
     private readonly ConcurrentDictionary<string, SnapshotWatcher[]> _watchers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<SnapshotWatcher, byte> _wildcard = new();
+    private readonly long _maxSubscriptions;
     private int _watcherCount;
+    private long _subscriptions;
     private long _subscriptionsEnded;
+
+    /// <param name="maxSubscriptions">
+    /// The (watcher, service) pairs all watchers together may hold (<c>Robinhood:Limits:MaxWatchSubscriptions</c>);
+    /// a subscription that would pass it is refused (<see cref="SnapshotWatcher.Subscribe"/> returns false).
+    /// </param>
+    public SnapshotCache(long maxSubscriptions = long.MaxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSubscriptions);
+        _maxSubscriptions = maxSubscriptions;
+    }
 
     public int WatcherCount => Volatile.Read(ref _watcherCount);
 
     /// <summary>Services some watcher names (each holds an entry while it is watched).</summary>
     internal int WatchedServiceCount => _watchers.Count;
+
+    /// <summary>The (watcher, service) pairs held now, by name (a wildcard watcher holds none).</summary>
+    internal long Subscriptions => Interlocked.Read(ref _subscriptions);
 
     /// <summary>A watcher's subscriptions to a service ended so far (unsubscribed, or the watcher gone).</summary>
     internal long SubscriptionsEnded => Interlocked.Read(ref _subscriptionsEnded);
@@ -85,14 +100,37 @@ public sealed class SnapshotCache
         Removed?.Invoke(service);
     }
 
-    /// <summary>Registers a watcher of named services and offers it the current snapshot of each.</summary>
+    /// <summary>
+    /// Registers a watcher of named services and offers it the current snapshot of each; throws when they would
+    /// pass the subscription limit (a caller that can be refused starts from none and checks <see cref="SnapshotWatcher.Subscribe"/>).
+    /// </summary>
     public SnapshotWatcher Watch(IReadOnlyCollection<string> services)
     {
         var watcher = new SnapshotWatcher(this);
         Interlocked.Increment(ref _watcherCount);
-        watcher.Subscribe(services);
+        if (!watcher.Subscribe(services))
+        {
+            watcher.Dispose();
+            throw new InvalidOperationException($"{services.Count} subscriptions would pass the limit of {_maxSubscriptions}");
+        }
+
         return watcher;
     }
+
+    /// <summary>Takes <paramref name="count"/> subscriptions if all watchers together stay within the limit; false takes none.</summary>
+    internal bool TryReserve(int count)
+    {
+        if (Interlocked.Add(ref _subscriptions, count) <= _maxSubscriptions)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _subscriptions, -count);
+        return false;
+    }
+
+    /// <summary>Gives back subscriptions reserved and not used.</summary>
+    internal void Release(int count) => Interlocked.Add(ref _subscriptions, -count);
 
     internal void AddWildcard(SnapshotWatcher watcher)
     {
@@ -125,6 +163,7 @@ public sealed class SnapshotCache
                 : _watchers.TryUpdate(service, rest, old))
             {
                 Interlocked.Increment(ref _subscriptionsEnded);
+                Interlocked.Decrement(ref _subscriptions);
                 return;
             }
         }

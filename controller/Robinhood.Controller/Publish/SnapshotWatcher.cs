@@ -30,16 +30,31 @@ public sealed class SnapshotWatcher : IDisposable
         }
     }
 
-    /// <summary>Follows more services; each is offered its current snapshot.</summary>
-    public void Subscribe(IEnumerable<string> services)
+    /// <summary>
+    /// Follows more services; each is offered its current snapshot. False, and nothing followed, when the new ones
+    /// would take all watchers together past the cache's subscription limit.
+    /// </summary>
+    public bool Subscribe(IEnumerable<string> services)
     {
-        foreach (var service in services)
+        var fresh = services.Where(s => !_services.ContainsKey(s)).Distinct(StringComparer.Ordinal).ToList();
+        if (!_cache.TryReserve(fresh.Count))
+        {
+            return false;
+        }
+
+        foreach (var service in fresh)
         {
             if (_services.TryAdd(service, 0))
             {
                 _cache.Add(this, service);
             }
+            else
+            {
+                _cache.Release(1);
+            }
         }
+
+        return true;
     }
 
     /// <summary>Stops following services by name; one followed again is sent again.</summary>

@@ -41,7 +41,14 @@ public sealed partial class WeightDiscoveryService(
             }
         }
 
-        using var watcher = cache.Watch(request.Services.Distinct(StringComparer.Ordinal).ToList());
+        using var watcher = cache.Watch([]);
+        if (!watcher.Subscribe(request.Services))
+        {
+            ControllerMetrics.WatchesRefused.WithLabels(RefusalReason.WatchLimit.Label()).Inc();
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, Refusal.Of(RefusalReason.WatchLimit, "services",
+                $"the controller's watchers hold as many services as allowed (Robinhood:Limits:MaxWatchSubscriptions = {limits.Value.MaxWatchSubscriptions})").Message));
+        }
+
         ControllerMetrics.Watchers.Inc();
         LogWatchOpened(Refusal.Cut(request.ClientId), request.Services.Count);
         try

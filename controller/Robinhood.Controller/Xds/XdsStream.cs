@@ -159,7 +159,13 @@ internal abstract partial class XdsStream<TRequest, TResponse, TState>(SnapshotC
         var wanted = Types.Values.SelectMany(t => t.Names).ToHashSet(StringComparer.Ordinal);
         var wildcard = Types.Values.Any(t => t.Wildcard);
         _watcher.Unsubscribe(_watched.Where(s => !wanted.Contains(s)).ToList());
-        _watcher.Subscribe(wanted.Where(s => !_watched.Contains(s)).ToList());
+        if (!_watcher.Subscribe(wanted.Where(s => !_watched.Contains(s)).ToList()))
+        {
+            ControllerMetrics.WatchesRefused.WithLabels(RefusalReason.WatchLimit.Label()).Inc();
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                "resource_names: the controller's watchers hold as many services as allowed (Robinhood:Limits:MaxWatchSubscriptions)"));
+        }
+
         _watched.Clear();
         _watched.UnionWith(wanted);
         if (wildcard)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Robinhood.Control;
 using Robinhood.Controller.Control;
+using Robinhood.Controller.Publish;
 using Robinhood.Controller.Tests.Hosting;
 using Robinhood.V1;
 
@@ -70,6 +71,38 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task Watch_PastTheSubscriptionsOfAllWatchers_ResourceExhaustedUntilAWatcherLeaves()
+    {
+        await using var controller = await RunningController.StartAsync(new FakeTimeProvider(), "--Robinhood:Limits:MaxWatchSubscriptions=5");
+        var cache = controller.App.Services.GetRequiredService<SnapshotCache>();
+        using var first = Watch(controller, "a", "b", "c");
+        Assert.True(await first.ResponseStream.MoveNext());
+
+        using (var refused = Watch(controller, "c", "d", "e"))
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => refused.ResponseStream.MoveNext());
+            Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+            Assert.Contains("Robinhood:Limits:MaxWatchSubscriptions", e.Status.Detail, StringComparison.Ordinal);
+        }
+
+        using var second = Watch(controller, "d", "e");
+        Assert.True(await second.ResponseStream.MoveNext());
+        Assert.Equal(5, cache.Subscriptions);
+
+        first.Dispose();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (cache.Subscriptions != 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(2, cache.Subscriptions);
+        using var third = Watch(controller, "c", "f", "g");
+        Assert.True(await third.ResponseStream.MoveNext());
+        Assert.Equal(5, cache.Subscriptions);
+    }
+
+    [Fact]
     public async Task Watch_ServiceAtItsEndpointLimitWithLongNames_ReachesAClientWithTheShippedLimits()
     {
         var time = new FakeTimeProvider();
@@ -93,6 +126,13 @@ public sealed class LimitsTests
         var snapshot = call.ResponseStream.Current;
         Assert.Equal(20_000, snapshot.Endpoints.Count);
         Assert.True(snapshot.CalculateSize() > 4 * 1024 * 1024, $"{snapshot.CalculateSize()} bytes");
+    }
+
+    private static AsyncServerStreamingCall<WeightSnapshot> Watch(RunningController controller, params string[] services)
+    {
+        var request = new WatchRequest { ClientId = "limits-test" };
+        request.Services.Add(services);
+        return controller.Discovery.Watch(request, deadline: DateTime.UtcNow.AddSeconds(30));
     }
 
     private static byte[] Report(string service, string endpoint, ulong sequence) =>
