@@ -84,7 +84,7 @@ public sealed class TakeoverWithRedisTests
         await ReportAsync(toB, 1, Endpoints[0], cpu: 0.9);
         for (var tick = 1; tick <= 3; tick++)
         {
-            await b.TickAsync(timeB, Interval);
+            await StepAsync(b, timeB);
             Assert.Equal(resumed.Version, b.Snapshots.Get(Service).Version);
             Assert.Equal(restored, Integrals(fleetB.Capture(Service)!));
         }
@@ -93,7 +93,7 @@ public sealed class TakeoverWithRedisTests
         await ReportAsync(toB, 2, Endpoints[0], cpu: 0.9);
         await ReportAsync(toB, 1, Endpoints[1], cpu: 0.2);
         await ReportAsync(toB, 1, Endpoints[2], cpu: 0.2);
-        await b.TickAsync(timeB, Interval);
+        await StepAsync(b, timeB);
         Assert.NotEqual(restored, Integrals(fleetB.Capture(Service)!));
         Assert.True(b.Snapshots.Get(Service).Version > resumed.Version, "the loop controls once the reports cover the service");
     }
@@ -164,7 +164,10 @@ public sealed class TakeoverWithRedisTests
         });
     }
 
-    /// <summary>One second on the replica's clock: its loop ticks, and its election runs the round that came due.</summary>
+    /// <summary>
+    /// One second on the replica's clock: its loop ticks, and its election runs the round that came due (seconds
+    /// advanced while a round runs would date its renewal too early and lose the shard, as a round that slow should).
+    /// </summary>
     private static async Task StepAsync(RunningController replica, FakeTimeProvider time)
     {
         var rounds = Election(replica).Rounds;
