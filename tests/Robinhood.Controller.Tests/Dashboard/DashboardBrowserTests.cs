@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Robinhood.Controller.Tests.Auth;
 using Robinhood.Controller.Tests.Hosting;
+using Robinhood.V1;
 
 namespace Robinhood.Controller.Tests.Dashboard;
 
@@ -70,6 +72,44 @@ public sealed class DashboardBrowserTests
             ["ROBINHOOD_DASHBOARD_URL"] = new Uri(controller.Http.BaseAddress!, "/dashboard").ToString(),
             ["ROBINHOOD_SERVICE"] = "demo",
             ["ROBINHOOD_READ_TOKEN"] = token,
+            ["CHROMIUM_PATH"] = chromium,
+        });
+
+        Assert.True(run.ExitCode == 0, $"the browser test failed: {run}");
+        Assert.Contains("# pass 1", run.Output, StringComparison.Ordinal);
+        Assert.Contains("# fail 0", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dashboard_MoreServicesThanAPage_PagesThroughAllOfThemInTheApiOrderInChromium()
+    {
+        var chromium = await BrowserAsync();
+        await using var controller = await RunningController.StartAsync(null, "--Robinhood:Control:Interval=00:00:00.100");
+        // Seven services at a page size of 3: pages of 3, 3 and 1.
+        string[] reported = ["pay", "shop-10", "shop-2", "auth", "search", "cart", "shop-1"];
+        using (var stream = new ReportStream(controller.Reporter))
+        {
+            foreach (var service in reported)
+            {
+                Assert.True((await stream.SendAsync(new LoadReport { Service = service, Endpoint = "10.0.0.1:80", CpuUtilization = 0.4, Sequence = 1 })).Accepted);
+            }
+        }
+
+        // The API's own order, once every service has been ticked.
+        string[] listed = [];
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (listed.Length != reported.Length)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not every service listed within 20 s: {string.Join(',', listed)}");
+            await Task.Delay(50);
+            using var answer = JsonDocument.Parse(await controller.Http.GetStringAsync(new Uri("/api/services", UriKind.Relative)));
+            listed = [.. answer.RootElement.EnumerateArray().Select(s => s.GetProperty("service").GetString()!)];
+        }
+
+        var run = await RunAsync("node", ["--test", "--test-reporter=tap", Path.Combine("tests", "browser", "paging.test.mjs")], Root, new Dictionary<string, string>
+        {
+            ["ROBINHOOD_DASHBOARD_URL"] = new Uri(controller.Http.BaseAddress!, "/dashboard?pageSize=3").ToString(),
+            ["ROBINHOOD_SERVICES"] = string.Join(',', listed),
             ["CHROMIUM_PATH"] = chromium,
         });
 
