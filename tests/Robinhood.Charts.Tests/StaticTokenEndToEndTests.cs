@@ -78,7 +78,8 @@ public sealed partial class StaticTokenEndToEndTests(HelmFixture helm) : IDispos
                 && Metric(await MetricsAsync(replicas[0].Http), "robinhood_controller_leader") == 1
                 && Metric(await MetricsAsync(replicas[1].Http), "robinhood_controller_leader") == 1,
             "each replica holds a shard, one of them checkout's");
-        var (leader, follower) = await OwnsCheckoutAsync(replicas[0].Http) ? (replicas[0].Http, replicas[1]) : (replicas[1].Http, replicas[0]);
+        var (leading, follower) = await OwnsCheckoutAsync(replicas[0].Http) ? (replicas[0], replicas[1]) : (replicas[1], replicas[0]);
+        var leader = leading.Http;
         using (var bare = new HttpClient { BaseAddress = leader.BaseAddress, Timeout = TimeSpan.FromSeconds(10) })
         {
             using var refused = await bare.GetAsync(new Uri("/metrics", UriKind.Relative));
@@ -100,13 +101,18 @@ public sealed partial class StaticTokenEndToEndTests(HelmFixture helm) : IDispos
         await EventuallyAsync(
             async () => Metric(await MetricsAsync(follower.Http), "robinhood_controller_reports_forwarded_total", "outcome=\"accepted\"") > 0,
             "the follower forwards the agent's reports and the leader accepts them");
-        var leading = await MetricsAsync(leader);
-        Assert.True(Metric(leading, "robinhood_controller_reports_total", "outcome=\"accepted\"") > 0, leading);
+        var leaderMetrics = await MetricsAsync(leader);
+        Assert.True(Metric(leaderMetrics, "robinhood_controller_reports_total", "outcome=\"accepted\"") > 0, leaderMetrics);
         // The endpoint's gauge comes from the leader's latest tick, which covers it only once the
         // takeover grace is over and its reports are in: wait for it, under the same deadline.
         await EventuallyAsync(
             async () => Metric(await MetricsAsync(leader), "robinhood_controller_endpoint_utilization_ratio", "service=\"checkout\",endpoint=\"127.0.0.1:8080\"") is not null,
             "the leader controls the forwarded endpoint");
+        // Both dashboards say who controls checkout: the leader names itself, the follower names the leader.
+        await EventuallyAsync(
+            async () => await DashboardShowsAsync(leader, "checkout") == (true, $"http://127.0.0.1:{leading.Grpc}")
+                && await DashboardShowsAsync(follower.Http, "checkout") == (false, $"http://127.0.0.1:{leading.Grpc}"),
+            "the dashboards say who controls checkout");
         var forwarded = await MetricsAsync(follower.Http);
         Assert.Null(Metric(forwarded, "robinhood_controller_reports_forwarded_total", "outcome=\"refused\""));
         var agentMetrics = await MetricsAsync(agentClient);
@@ -131,6 +137,18 @@ public sealed partial class StaticTokenEndToEndTests(HelmFixture helm) : IDispos
         using var shards = System.Text.Json.JsonDocument.Parse(json);
         return shards.RootElement.GetProperty("shards").EnumerateArray().Any(shard => shard.GetProperty("owned").GetBoolean()
             && shard.GetProperty("services").EnumerateArray().Any(service => service.GetString() == "checkout"));
+    }
+
+    /// <summary>Whether the replica's dashboard JSON says it controls the service, and the leader it names; (false, "absent") while it is not listed.</summary>
+    private static async Task<(bool Controlled, string? Leader)> DashboardShowsAsync(HttpClient replica, string service)
+    {
+        using var services = System.Text.Json.JsonDocument.Parse(await replica.GetStringAsync(new Uri("/api/services", UriKind.Relative)));
+        foreach (var shown in services.RootElement.EnumerateArray().Where(s => s.GetProperty("service").GetString() == service))
+        {
+            return (shown.GetProperty("controlled").GetBoolean(), shown.GetProperty("leader").GetString());
+        }
+
+        return (false, "absent");
     }
 
     public void Dispose()

@@ -153,6 +153,7 @@ public sealed class FleetView
                     var (rollout, endpoints) = Follows(service) && _followed?.Get(service) is { } state
                         ? (state.Rollout, WithOverrides(latest.Endpoints, state))
                         : (latest.Rollout, [.. latest.Endpoints]);
+                    var shard = _ownership?.Map.Of(service);
                     views.Add(new ServiceView(
                         service,
                         rollout.Mode,
@@ -161,7 +162,10 @@ public sealed class FleetView
                         ServiceStatistics.Of(latest).MaxOverAverage,
                         endpoints,
                         [.. history.Points],
-                        [.. history.Events]));
+                        [.. history.Events],
+                        shard,
+                        shard is { } s ? _ownership!.OwnerAddress(s) : null,
+                        !Follows(service)));
                 }
             }
         }
@@ -214,6 +218,9 @@ public readonly record struct HistoryPoint(long At, double MaxAvg);
 
 /// <summary>A service as the dashboard renders it.</summary>
 /// <param name="Mode">The rollout mode (for a service another replica controls, as of the last read of its stored state).</param>
+/// <param name="Shard">The service's shard; null in a view without shards.</param>
+/// <param name="Leader">The advertised gRPC address of the replica that controls the service (leads its shard); null while unknown.</param>
+/// <param name="Controlled">Whether this replica controls the service.</param>
 public sealed record ServiceView(
     string Service,
     RolloutMode Mode,
@@ -222,7 +229,10 @@ public sealed record ServiceView(
     double MaxAvg,
     IReadOnlyList<WeightedEndpoint> Endpoints,
     IReadOnlyList<HistoryPoint> History,
-    IReadOnlyList<ServiceEvent> Events);
+    IReadOnlyList<ServiceEvent> Events,
+    int? Shard,
+    string? Leader,
+    bool Controlled);
 
 /// <summary>One endpoint's capacity estimate and the terms of the loop's last step, as the dashboard shows them on demand.</summary>
 /// <param name="Signal">The smoothed utilization signal the loop used (CPU, or in-flight when that is higher).</param>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Tests.Auth;
 using Robinhood.Controller.Tests.Hosting;
 using Robinhood.V1;
@@ -81,11 +82,11 @@ public sealed class DashboardBrowserTests
     }
 
     [Fact]
-    public async Task Dashboard_MoreServicesThanAPage_PagesThroughAllOfThemInTheApiOrderInChromium()
+    public async Task Dashboard_MoreServicesThanAPage_PagesThroughAllOfThemInTheApiOrderWithEachOnesShardInChromium()
     {
         var chromium = await BrowserAsync();
-        await using var controller = await RunningController.StartAsync(null, "--Robinhood:Control:Interval=00:00:00.100");
-        // Seven services at a page size of 3: pages of 3, 3 and 1.
+        await using var controller = await RunningController.StartAsync(null, "--Robinhood:Control:Interval=00:00:00.100", "--Robinhood:Leadership:Shards=4");
+        // Seven services at a page size of 3: pages of 3, 3 and 1; four shards, all this replica's (no Kubernetes).
         string[] reported = ["pay", "shop-10", "shop-2", "auth", "search", "cart", "shop-1"];
         using (var stream = new ReportStream(controller.Reporter))
         {
@@ -110,6 +111,7 @@ public sealed class DashboardBrowserTests
         {
             ["ROBINHOOD_DASHBOARD_URL"] = new Uri(controller.Http.BaseAddress!, "/dashboard?pageSize=3").ToString(),
             ["ROBINHOOD_SERVICES"] = string.Join(',', listed),
+            ["ROBINHOOD_SHARDS"] = string.Join(',', listed.Select(new ShardMap(4).Of)),
             ["CHROMIUM_PATH"] = chromium,
         });
 
