@@ -10,8 +10,8 @@ namespace Robinhood.Client.Yarp;
 
 /// <summary>
 /// Runs after YARP's load balancing, around the forwarder: answers 503 with a body that says why when a service has
-/// nowhere to send the request (and keeps a lone destination of weight 0 from traffic, which YARP sends to without
-/// asking the policy), reports each outcome for ejection, and retries an idempotent request without a body once on
+/// nowhere to send the request (and keeps a destination of weight 0 from traffic: a lone one, which YARP sends to
+/// without asking the policy, or one ejected between the policy's pick and this step), reports each outcome for ejection, and retries an idempotent request without a body once on
 /// another endpoint, within the service's retry budget: when it failed before any response reached the client, or
 /// when the upstream answered 5xx (a response transform asks <see cref="HoldForRetry"/> before that answer is sent).
 /// </summary>
@@ -59,7 +59,11 @@ internal sealed class RobinhoodEndpointGuard(WeightSubscription subscription, IO
         var destinations = feature.AvailableDestinations;
         if (destinations.Count == 1 && weights.Current.WeightOf(destinations[0].DestinationId) == 0)
         {
-            destinations = [];
+            // A lone destination YARP chose without the policy, or the policy's pick ejected (or drained) since by
+            // another request's failure: another endpoint with a share takes the request, if there is one.
+            destinations = weights.TryPickOther(destinations[0].DestinationId, out var other) && FindDestination(feature, other.Address) is { } instead
+                ? instead
+                : [];
             feature.AvailableDestinations = destinations;
         }
 
