@@ -38,6 +38,8 @@ public sealed class ServiceController
     private readonly List<EndpointControlState> _ordered = [];
     private WeightedEndpoint[] _output = [];
     private bool _orderDirty;
+    // An endpoint's silence counts from the restore at the earliest: no one could hear it while the state changed hands.
+    private DateTimeOffset _listeningSince = DateTimeOffset.MinValue;
 
     public ServiceController(string service, ControlOptions options, TimeProvider time)
     {
@@ -141,7 +143,7 @@ public sealed class ServiceController
     {
         var o = Options;
         var now = _time.GetUtcNow();
-        if (EndpointLifecycle.Advance(_ordered, o, now))
+        if (EndpointLifecycle.Advance(_ordered, o, now, _listeningSince))
         {
             _ordered.RemoveAll(e => EndpointLifecycle.IsForgotten(e, o, now) && _byName.Remove(e.Endpoint));
         }
@@ -188,7 +190,11 @@ public sealed class ServiceController
         return new ServiceControllerState { Service = Service, Frozen = Frozen, Rollout = Rollout, Endpoints = endpoints };
     }
 
-    /// <summary>Replaces the whole control state with a captured one; the next tick continues from it.</summary>
+    /// <summary>
+    /// Replaces the whole control state with a captured one; the next tick continues from it. Endpoints go STALE (or
+    /// are removed) for silence counted from now at the earliest: the time the state took to change hands (a takeover, a
+    /// restart) is not the endpoints' silence, and counting it would mark the ones not yet heard STALE at the first tick.
+    /// </summary>
     public void Restore(ServiceControllerState state)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -211,7 +217,7 @@ public sealed class ServiceController
         Frozen = state.Frozen;
         Rollout = state.Rollout;
         _orderDirty = true;
-        LastReportAt = _time.GetUtcNow();
+        LastReportAt = _listeningSince = _time.GetUtcNow();
     }
 
     /// <summary>Sets the rollout mode; it takes effect at the next tick. Must already be valid.</summary>

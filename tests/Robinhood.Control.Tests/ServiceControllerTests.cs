@@ -346,6 +346,33 @@ public sealed class ServiceControllerTests
     }
 
     [Fact]
+    public void Restore_EndpointsUnheardWhileTheStateChangedHands_StaleOnlyStaleAfterTheRestore()
+    {
+        // Restored 6 s after the previous owner last heard every endpoint (StaleAfter 5 s), two of them heard again at
+        // once: the other two were silent to no one, and go STALE only once StaleAfter has passed since the restore.
+        var options = new ControlOptions { WarmUp = TimeSpan.Zero };
+        var first = NewController(options);
+        for (var i = 0; i < 20; i++)
+        {
+            Tick(first, ("a:1", 0.5), ("b:1", 0.5), ("c:1", 0.5), ("d:1", 0.5));
+        }
+
+        var state = first.Capture();
+        _time.Advance(TimeSpan.FromSeconds(6));
+        var second = NewController(options);
+        second.Restore(state);
+
+        for (var elapsed = 1; elapsed < 5; elapsed++)
+        {
+            var weights = Tick(second, ("c:1", 0.5), ("d:1", 0.5));
+            Assert.All(weights.Endpoints, e => Assert.Equal(EndpointPhase.Active, e.Phase));
+        }
+
+        var stale = Tick(second, ("c:1", 0.5), ("d:1", 0.5));
+        Assert.Equal(["a:1", "b:1"], stale.Endpoints.Where(e => e.Phase == EndpointPhase.Stale).Select(e => e.Endpoint));
+    }
+
+    [Fact]
     public void Restore_StateOfAnotherService_Throws()
     {
         var state = new ServiceControllerState { Service = "other" };

@@ -81,7 +81,8 @@ internal static class EndpointLifecycle
     }
 
     /// <summary>Moves every endpoint on by the clock; returns whether any drained endpoint is due to be forgotten.</summary>
-    public static bool Advance(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, DateTimeOffset now)
+    /// <param name="listeningSince">Silence counts from here at the earliest (when a restored state arrived).</param>
+    public static bool Advance(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, DateTimeOffset now, DateTimeOffset listeningSince)
     {
         var forget = false;
         for (var i = 0; i < endpoints.Count; i++)
@@ -98,7 +99,7 @@ internal static class EndpointLifecycle
                 continue;
             }
 
-            var silent = now - e.LastReportAt;
+            var silent = now - (e.LastReportAt > listeningSince ? e.LastReportAt : listeningSince);
             if (e.SelfRegistered && silent >= o.RemoveAfter)
             {
                 Enter(e, EndpointPhase.Draining, now);
