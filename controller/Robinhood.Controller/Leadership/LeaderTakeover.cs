@@ -3,6 +3,7 @@ using Robinhood.Controller.Control;
 using Robinhood.Controller.Persistence;
 using Robinhood.Controller.Publish;
 using Robinhood.V1;
+using StackExchange.Redis;
 
 namespace Robinhood.Controller.Leadership;
 
@@ -86,7 +87,8 @@ public sealed partial class LeaderTakeover(
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 redis.OperationFailed("restore", e);
-                LogRestoreFailed(e is TimeoutException ? $"no answer within {options.Value.RestoreTimeout}" : e.Message);
+                // The Redis client's own command timeout (its asyncTimeout) is a TimeoutException too: say which one it was.
+                LogRestoreFailed(e is TimeoutException and not RedisTimeoutException ? $"no answer within Robinhood:Redis:RestoreTimeout ({options.Value.RestoreTimeout})" : e.Message);
                 return false;
             }
         }

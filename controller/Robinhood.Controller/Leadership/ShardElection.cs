@@ -9,7 +9,7 @@ namespace Robinhood.Controller.Leadership;
 
 /// <summary>
 /// Elects an owner for each shard on its own Lease, <c>&lt;LeaseName&gt;-&lt;shard&gt;</c>, with bounded greed:
-/// every <c>RetryPeriod</c> a replica reads all shard Leases, renews the ones it holds, and takes a free or
+/// every <c>RetryPeriod</c> a replica reads all shard Leases at once, renews the ones it holds, and takes a free or
 /// expired one only while it holds fewer than its share (the shards over the replicas holding any, itself
 /// counted). A replica below its fair share with no free shard asks the replica holding most for one by
 /// setting <c>spec.preferredHolder</c> (the Lease's own field for "give this up to a better holder"); that
@@ -85,12 +85,14 @@ public sealed partial class ShardElection(
     /// <summary>One pass over every shard: observe, renew or hand back what this replica holds, take or ask for what it lacks.</summary>
     private async Task RoundAsync(CancellationToken cancellationToken)
     {
-        foreach (var shard in _shards)
+        // Every Lease read at once, so a round takes one API call's time, not one per shard, before the renewals:
+        // on a loaded API server (or a replica short of CPU) N calls in a row ran past RenewDeadline and the round
+        // lost every shard it held. Each is timed after its read: a change seen is never dated before it was written.
+        await Task.WhenAll(_shards.Select(async shard =>
         {
-            // Timed after the read: a change seen is never dated before it was written.
             var lease = await ReadAsync(shard, cancellationToken).ConfigureAwait(false);
             shard.Observe(lease, time.GetUtcNow(), options.Value.LeaseDuration);
-        }
+        })).ConfigureAwait(false);
 
         var duration = options.Value.LeaseDuration;
         var held = _shards.Where(s => s.Holder is not null).GroupBy(s => s.Holder!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
@@ -100,6 +102,8 @@ public sealed partial class ShardElection(
         var share = (ownership.Map.Count + replicas - 1) / replicas;
         var mine = held.GetValueOrDefault(Identity);
         var handedBack = new HashSet<int>();
+        // Renewals and hand-backs are written at once, then the takes: one call's time each, whatever the shard count.
+        var writes = new List<Task>();
 
         foreach (var shard in _shards)
         {
@@ -119,7 +123,7 @@ public sealed partial class ShardElection(
             if (shard.Taking is { IsCompleted: true } && !ownership.Owned.ContainsKey(shard.Index))
             {
                 // Fenced by Redis (a newer epoch writes its services): let another replica take it.
-                await HandBackAsync(shard, "Redis fenced this replica's writes", cancellationToken).ConfigureAwait(false);
+                writes.Add(HandBackAsync(shard, "Redis fenced this replica's writes", cancellationToken));
                 handedBack.Add(shard.Index);
                 mine--;
                 continue;
@@ -129,7 +133,7 @@ public sealed partial class ShardElection(
             {
                 if (mine > held.GetValueOrDefault(asker) + 1)
                 {
-                    await HandBackAsync(shard, $"handed to {asker}, which holds fewer shards", cancellationToken).ConfigureAwait(false);
+                    writes.Add(HandBackAsync(shard, $"handed to {asker}, which holds fewer shards", cancellationToken));
                     handedBack.Add(shard.Index);
                     mine--;
                     continue;
@@ -138,16 +142,20 @@ public sealed partial class ShardElection(
                 shard.Lease.Spec.PreferredHolder = null;
             }
 
-            await RenewAsync(shard, cancellationToken).ConfigureAwait(false);
+            writes.Add(RenewAsync(shard, cancellationToken));
         }
 
+        await Task.WhenAll(writes).ConfigureAwait(false);
+        var taking = new List<Task<bool>>();
         foreach (var shard in _shards.Where(s => s.Holder is null && !handedBack.Contains(s.Index)))
         {
-            if ((mine < share || time.GetUtcNow() - shard.FreeSince > duration) && await AcquireAsync(shard, cancellationToken).ConfigureAwait(false))
+            if (mine + taking.Count < share || time.GetUtcNow() - shard.FreeSince > duration)
             {
-                mine++;
+                taking.Add(AcquireAsync(shard, cancellationToken));
             }
         }
+
+        mine += (await Task.WhenAll(taking).ConfigureAwait(false)).Count(taken => taken);
 
         await AskAsync(held, mine, cancellationToken).ConfigureAwait(false);
     }

@@ -66,6 +66,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>How long every Lease request waits before it is served (a loaded API server); none by default.</summary>
+    public TimeSpan LeaseLatency { get; set; }
+
     /// <summary>The Lease as stored, or null.</summary>
     public V1Lease? Lease(string ns, string name)
     {
@@ -187,6 +190,15 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                 context.Response.StatusCode = 500;
                 await context.Response.WriteAsync(e.ToString());
             }
+        });
+        app.Use(async (context, next) =>
+        {
+            if (LeaseLatency > TimeSpan.Zero && context.Request.Path.Value?.Contains("/leases", StringComparison.Ordinal) == true)
+            {
+                await Task.Delay(LeaseLatency);
+            }
+
+            await next(context);
         });
         app.MapGet("/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/{name}", (string ns, string name) =>
         {
