@@ -13,6 +13,7 @@ public sealed class PrometheusText
     private static readonly string[] Families =
     [
         "robinhood_controller_tick_duration_seconds", "robinhood_controller_push_latency_seconds", "robinhood_controller_xds_push_latency_seconds",
+        "robinhood_controller_reports_total", "robinhood_controller_reports_forwarded_total",
         "dotnet_collection_count_total", "dotnet_total_memory_bytes",
         GcPauseSeconds, AllocatedBytes,
     ];

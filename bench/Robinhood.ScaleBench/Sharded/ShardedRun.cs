@@ -7,6 +7,7 @@ using Robinhood.Controller.Tests.Kubernetes;
 using Robinhood.Controller.Tests.Persistence;
 using Robinhood.ScaleBench.Hosting;
 using Robinhood.ScaleBench.Load;
+using Robinhood.ScaleBench.Scraping;
 using Robinhood.ScaleBench.Watch;
 
 namespace Robinhood.ScaleBench.Sharded;
@@ -16,7 +17,8 @@ namespace Robinhood.ScaleBench.Sharded;
 /// Kubernetes API server (membership from its EndpointSlices), state and snapshots in one real redis-server. Each
 /// replica gets a third of the agents (most of their reports are for services another replica owns, and are
 /// forwarded) and a third of the watchers, all of one service (a follower serves it from Redis). Prints, per replica,
-/// its CPU, its own tick histogram, the services it owns and the fan-out to its watchers.
+/// its CPU and RSS, its own tick and push histograms, the services it owns and the shards it lost in the window, the
+/// reports it applied and forwarded, and the fan-out to its watchers; and the CPU of redis-server and of this process.
 /// </summary>
 public static class ShardedRun
 {
@@ -24,6 +26,9 @@ public static class ShardedRun
 
     private const string Namespace = "robinhood";
     private const string TickHistogram = "robinhood_controller_tick_duration_seconds";
+    private const string PushHistogram = "robinhood_controller_push_latency_seconds";
+    private const string Accepted = "robinhood_controller_reports_total{outcome=\"accepted\",reason=\"\"}";
+    private const string ForwardedAccepted = "robinhood_controller_reports_forwarded_total{outcome=\"accepted\"}";
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     public static async Task<int> RunAsync(string[] args)
@@ -60,7 +65,8 @@ public static class ShardedRun
                     .. api.ControllerArgs(Namespace, $"replica-{r}"),
                     .. services.Select((s, i) => $"--Robinhood:Kubernetes:Services:{i}={s}"),
                     $"--Robinhood:Leadership:Shards={shards}",
-                    $"--ConnectionStrings:Redis={redis.ConnectionString}",
+                    // StackExchange.Redis's own timeouts (5 s a command), as a deployment has them, not the tests' 2 s.
+                    $"--ConnectionStrings:Redis=127.0.0.1:{redis.Port}",
                     "--Robinhood:Control:Interval=00:00:01",
                     "--Robinhood:Control:StartupGrace=00:00:00",
                     // Kubernetes' own lease times and a longer restore than the tests' (3 s leases): on two cores also
@@ -70,6 +76,11 @@ public static class ShardedRun
                     "--Robinhood:Leadership:RenewDeadline=00:00:10",
                     "--Robinhood:Leadership:RetryPeriod=00:00:02",
                     "--Robinhood:Redis:RestoreTimeout=00:00:30",
+                    // Shard moves and restores in the log, each line timed, to tell a slow restore from a starved one.
+                    "--Logging:LogLevel:Robinhood.Controller.Leadership=Information",
+                    "--Logging:Console:FormatterName=simple",
+                    "--Logging:Console:FormatterOptions:SingleLine=true",
+                    "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",
                 ], Path.Combine(output, $"replica-{r}.log")));
             }
 
@@ -94,20 +105,31 @@ public static class ShardedRun
                 await Task.WhenAll(watcherFleets.Select(w => w.AllStarted)).WaitAsync(TimeSpan.FromSeconds(120));
                 // New endpoints pass the 10 s warm-up; streams connect and the JIT tiers up.
                 await Task.Delay(TimeSpan.FromSeconds(20));
+                // The counters' span runs from the middle of one round of scrapes to the middle of the other.
+                var scraping = DateTimeOffset.UtcNow;
                 var before = await Task.WhenAll(replicas.Select(r => r.ScrapeAsync()));
+                var scrapedBefore = scraping + ((DateTimeOffset.UtcNow - scraping) / 2);
+                var redisPid = redis.Pid ?? throw new InvalidOperationException("redis-server is not running");
                 var (cpu0, machine0, acked0) = (replicas.Select(r => r.Sample()).ToList(), MachineSample.Read(), fleets.Sum(f => f.Read().Acked));
+                var (redis0, self0) = (ProcessSample.Read(redisPid), ProcessSample.Read(Environment.ProcessId));
                 var from = DateTimeOffset.UtcNow;
                 foreach (var w in watcherFleets)
                 {
                     w.BeginWindow();
                 }
 
-                await Task.Delay(TimeSpan.FromSeconds(seconds));
+                // Who owns what, every second of the window: a shard lost and taken again in between is counted.
+                var window = TimeSpan.FromSeconds(seconds);
+                var moves = await ShardMovesAsync(replicas, window);
                 var until = DateTimeOffset.UtcNow;
                 var (cpu1, machine1, acked1) = (replicas.Select(r => r.Sample()).ToList(), MachineSample.Read(), fleets.Sum(f => f.Read().Acked));
+                var (redis1, self1) = (ProcessSample.Read(redisPid), ProcessSample.Read(Environment.ProcessId));
+                var loadAfter = File.ReadAllText("/proc/loadavg").Trim();
                 await Task.Delay(Interval);
                 var deliveries = watcherFleets.Select(w => w.EndWindow()).ToList();
+                scraping = DateTimeOffset.UtcNow;
                 var after = await Task.WhenAll(replicas.Select(r => r.ScrapeAsync()));
+                var counted = (scraping + ((DateTimeOffset.UtcNow - scraping) / 2) - scrapedBefore).TotalSeconds;
                 var owned = await Task.WhenAll(replicas.Select(OwnedAsync));
                 var refused = fleets.Sum(f => f.Read().Refused);
                 if (fleets.Select(f => f.Read().Failure).FirstOrDefault(f => f is not null) is { } failure)
@@ -115,22 +137,27 @@ public static class ShardedRun
                     throw new InvalidOperationException($"report traffic failed: {failure}");
                 }
 
-                var window = (until - from).TotalSeconds;
+                var span = (until - from).TotalSeconds;
                 var table = new StringBuilder();
-                table.AppendLine(Inv($"Sharded run {started:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (load average at start {load}): {replicaCount} replicas, {shards} shards, {endpoints:N0} endpoints in {services.Count} services, {watchers:N0} watchers of {watched[0]} ({watchers / replicaCount:N0} per replica), {window:F0} s window."));
+                table.AppendLine(Inv($"Sharded run {started:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (load average at start {load}; at the window's end {loadAfter}): {replicaCount} replicas, {shards} shards, {endpoints:N0} endpoints in {services.Count} services, {watchers:N0} watchers of {watched[0]} ({watchers / replicaCount:N0} per replica), {span:F0} s window."));
                 table.AppendLine();
-                table.AppendLine("| replica | shards (services) owned | CPU, cores | tick p50 / p99 (ticks; over 10 ms) | tick → last of its watchers p50 / p99 (ticks) |");
-                table.AppendLine("| --- | --- | --- | --- | --- |");
+                table.AppendLine("| replica | shards (services) owned | shard losses in the window | CPU, cores | RSS, MB | tick p50 / p99 (ticks; over 10 ms) | reports/s applied | reports/s forwarded (accepted) | push p50 / p99 (its own histogram) | tick → last of its watchers p50 / p99 (ticks) |");
+                table.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
                 for (var r = 0; r < replicas.Count; r++)
                 {
                     var ticks = after[r].Histogram(TickHistogram).Since(before[r].Histogram(TickHistogram));
+                    var push = after[r].Histogram(PushHistogram).Since(before[r].Histogram(PushHistogram));
+                    var forwarded = Delta(before[r], after[r], ForwardedAccepted);
+                    var applied = Delta(before[r], after[r], Accepted) - forwarded;
                     var fanOut = TickFanOut.Group(deliveries[r], Interval).Where(t => t.FirstComputedAt >= from && t.FirstComputedAt < until).Select(t => t.ToLastWatcherMs).ToList();
                     var fan = fanOut.Count > 0 ? Inv($"{fanOut.Quantile(0.5):F1} / {fanOut.Quantile(0.99):F1} ms ({fanOut.Count})") : "none";
-                    table.AppendLine(Inv($"| {r} | {owned[r].Shards} ({owned[r].Services}) | {ProcessSample.Cores(cpu0[r], cpu1[r]):F2} | {ticks.Quantile(0.5) * 1000:F2} / {ticks.Quantile(0.99) * 1000:F2} ms ({ticks.Total:F0}; {ticks.Above(0.01):F0}) | {fan} |"));
+                    var pushed = push.Total > 0 ? Inv($"{push.Quantile(0.5) * 1000:F1} / {push.Quantile(0.99) * 1000:F1} ms") : "none";
+                    table.AppendLine(Inv($"| {r} | {owned[r].Shards} ({owned[r].Services}) | {moves[r]} | {ProcessSample.Cores(cpu0[r], cpu1[r]):F2} | {cpu1[r].RssBytes / 1e6:F0} | {ticks.Quantile(0.5) * 1000:F2} / {ticks.Quantile(0.99) * 1000:F2} ms ({ticks.Total:F0}; {ticks.Above(0.01):F0}) | {applied / counted:N0} | {forwarded / counted:N0} | {pushed} | {fan} |"));
                 }
 
+                var replicaCores = replicas.Select((_, r) => ProcessSample.Cores(cpu0[r], cpu1[r])).Sum();
                 table.AppendLine();
-                table.AppendLine(Inv($"Reports acked {(acked1 - acked0) / window:N0}/s of {endpoints:N0} endpoints ({refused:N0} refused over the run); the machine's busy cores {MachineSample.Cores(machine0, machine1):F2} of {Environment.ProcessorCount} (the replicas, redis-server, this process's agents and watchers, and other people's work)."));
+                table.AppendLine(Inv($"Reports acked {(acked1 - acked0) / span:N0}/s of {endpoints:N0} endpoints ({refused:N0} refused over the run). Cores in the window: the replicas {replicaCores:F2}, redis-server {ProcessSample.Cores(redis0, redis1):F2}, this process (the Kubernetes API server, the agents and the watchers) {ProcessSample.Cores(self0, self1):F2}; the machine's busy cores {MachineSample.Cores(machine0, machine1):F2} of {Environment.ProcessorCount} (the rest is other people's work)."));
                 var markdown = table.ToString();
                 Console.WriteLine(markdown);
                 await File.WriteAllTextAsync(Path.Combine(output, "sharded.md"), markdown);
@@ -159,20 +186,54 @@ public static class ShardedRun
         return 0;
     }
 
-    /// <summary>The shards a replica owns and their services, from its <c>/api/shards</c>.</summary>
-    private static async Task<(int Shards, int Services)> OwnedAsync(ServerProcess replica)
+    /// <summary>
+    /// Polls every replica's <c>/api/shards</c> each second for <paramref name="window"/>; per replica, how many times a
+    /// shard it owned at one poll was not owned at the next.
+    /// </summary>
+    private static async Task<int[]> ShardMovesAsync(IReadOnlyList<ServerProcess> replicas, TimeSpan window)
+    {
+        var losses = new int[replicas.Count];
+        var last = new Dictionary<int, int>?[replicas.Count];
+        var end = DateTime.UtcNow + window;
+        while (DateTime.UtcNow < end)
+        {
+            var next = Task.Delay(TimeSpan.FromSeconds(1));
+            var now = await Task.WhenAll(replicas.Select(OwnedShardsAsync));
+            for (var r = 0; r < replicas.Count; r++)
+            {
+                if (now[r] is { } owned)
+                {
+                    losses[r] += last[r]?.Keys.Count(s => !owned.ContainsKey(s)) ?? 0;
+                    last[r] = owned;
+                }
+            }
+
+            await next;
+        }
+
+        return losses;
+    }
+
+    /// <summary>The shards a replica owns now and their service counts, from its <c>/api/shards</c>; null when it did not answer.</summary>
+    private static async Task<Dictionary<int, int>?> OwnedShardsAsync(ServerProcess replica)
     {
         try
         {
             using var json = JsonDocument.Parse(await replica.Http.GetStringAsync("/api/shards"));
-            var owned = json.RootElement.GetProperty("shards").EnumerateArray().Where(s => s.GetProperty("owned").GetBoolean()).ToList();
-            return (owned.Count, owned.Sum(s => s.GetProperty("serviceCount").GetInt32()));
+            return json.RootElement.GetProperty("shards").EnumerateArray().Where(s => s.GetProperty("owned").GetBoolean())
+                .ToDictionary(s => s.GetProperty("shard").GetInt32(), s => s.GetProperty("serviceCount").GetInt32());
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            return (0, 0);
+            return null;
         }
     }
+
+    /// <summary>How many shards a replica owns and their services (none when it did not answer).</summary>
+    private static async Task<(int Shards, int Services)> OwnedAsync(ServerProcess replica) =>
+        await OwnedShardsAsync(replica) is { } owned ? (owned.Count, owned.Values.Sum()) : (0, 0);
+
+    private static double Delta(PrometheusText before, PrometheusText after, string series) => (after.Value(series) ?? 0) - (before.Value(series) ?? 0);
 
     private static int Arg(string[] args, string name, int fallback)
     {

@@ -14,6 +14,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The redis-server process's id while it runs (for a benchmark measuring its CPU).</summary>
+    public int? Pid => _process?.Id;
+
     /// <summary>The StackExchange.Redis configuration string (<c>ConnectionStrings:Redis</c>).</summary>
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000";
 
