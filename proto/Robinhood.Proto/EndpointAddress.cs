@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
@@ -21,12 +22,35 @@ public sealed record EndpointAddress
 
     private const string Rule = "must be host:port (a DNS name, an IPv4 address or a bracketed IPv6 address, and a port in 1..65535)";
 
-    private EndpointAddress(string host, int port, bool isIPv6)
+    private static readonly SearchValues<char> DnsCharacters = SearchValues.Create("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz");
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789ABCDEFabcdef");
+    private static readonly SearchValues<char> Digits = SearchValues.Create("0123456789");
+
+    /// <param name="spelled">The text parsed, kept as <see cref="Value"/> when it is already canonical (most are: no copy per report).</param>
+    private EndpointAddress(string host, int port, bool isIPv6, string? spelled = null)
     {
         Host = host;
         Port = port;
         IsIPv6 = isIPv6;
-        Value = isIPv6 ? $"[{host}]:{port}" : $"{host}:{port}";
+        // A host here passed TryParseHost: at most MaxHostLength characters, so the canonical form fits.
+        Span<char> canonical = stackalloc char[MaxLength];
+        var n = 0;
+        if (isIPv6)
+        {
+            canonical[n++] = '[';
+        }
+
+        host.AsSpan().CopyTo(canonical[n..]);
+        n += host.Length;
+        if (isIPv6)
+        {
+            canonical[n++] = ']';
+        }
+
+        canonical[n++] = ':';
+        port.TryFormat(canonical[n..], out var digits, default, CultureInfo.InvariantCulture);
+        n += digits;
+        Value = spelled is not null && canonical[..n].SequenceEqual(spelled) ? spelled : new string(canonical[..n]);
     }
 
     /// <summary>The canonical host, IPv6 without brackets.</summary>
@@ -70,12 +94,13 @@ public sealed record EndpointAddress
             return false;
         }
 
-        if (!TryParseHost(text[..colon], out var host, out var isIPv6, out refusal, field + " host"))
+        // The usual field's name is a constant: a report's endpoint is parsed every second.
+        if (!TryParseHost(text[..colon], out var host, out var isIPv6, out refusal, field == "endpoint" ? "endpoint host" : field + " host"))
         {
             return false;
         }
 
-        address = new EndpointAddress(host, port, isIPv6);
+        address = new EndpointAddress(host, port, isIPv6, text);
         return true;
     }
 
@@ -132,12 +157,23 @@ public sealed record EndpointAddress
             return false;
         }
 
+        // The same instance when already lowercase; the labels are read in place (a report is parsed this way every second).
         var lower = text.ToLowerInvariant();
-        var labels = lower.Split('.');
-        if (labels.All(IsNumericLabel))
+        var name = lower.AsSpan();
+        var labels = 0;
+        var numeric = true;
+        var octets = true;
+        foreach (var range in name.Split('.'))
+        {
+            labels++;
+            numeric &= IsNumericLabel(name[range]);
+            octets &= IsOctet(name[range]);
+        }
+
+        if (numeric)
         {
             // Resolvers read such hosts as addresses (inet_aton: 0x7f.1 is 127.0.0.1), so only dotted decimal passes.
-            if (labels.Length == 4 && labels.All(IsOctet))
+            if (labels == 4 && octets)
             {
                 host = lower;
                 refusal = null;
@@ -148,9 +184,10 @@ public sealed record EndpointAddress
             return false;
         }
 
-        foreach (var label in labels)
+        foreach (var range in name.Split('.'))
         {
-            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-' || !label.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            var label = name[range];
+            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-' || label.ContainsAnyExcept(DnsCharacters))
             {
                 refusal = Refusal.Of(RefusalReason.Host, field, $"must be a DNS name (dot-separated labels of 1..63 characters of [A-Za-z0-9_-]) or an IP address (got {Refusal.Quote(text)})");
                 return false;
@@ -167,13 +204,13 @@ public sealed record EndpointAddress
         // Leading zeros are folded (0080 is 80); anything but ASCII digits is refused.
         var digits = text.TrimStart('0');
         port = 0;
-        return text.Length > 0 && digits.Length is > 0 and <= 5 && !digits.ContainsAnyExceptInRange('0', '9')
+        return text.Length > 0 && digits.Length is > 0 and <= 5 && !digits.ContainsAnyExcept(Digits)
             && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535;
     }
 
-    private static bool IsNumericLabel(string label) =>
-        label.Length > 0 && (label.All(char.IsAsciiDigit) || (label.StartsWith("0x", StringComparison.Ordinal) && label[2..].All(char.IsAsciiHexDigit)));
+    private static bool IsNumericLabel(ReadOnlySpan<char> label) =>
+        label.Length > 0 && (!label.ContainsAnyExcept(Digits) || (label.StartsWith("0x", StringComparison.Ordinal) && !label[2..].ContainsAnyExcept(HexDigits)));
 
-    private static bool IsOctet(string label) =>
-        label.Length is >= 1 and <= 3 && label.All(char.IsAsciiDigit) && (label.Length == 1 || label[0] != '0') && int.Parse(label, CultureInfo.InvariantCulture) <= 255;
+    private static bool IsOctet(ReadOnlySpan<char> label) =>
+        label.Length is >= 1 and <= 3 && !label.ContainsAnyExcept(Digits) && (label.Length == 1 || label[0] != '0') && int.Parse(label, CultureInfo.InvariantCulture) <= 255;
 }

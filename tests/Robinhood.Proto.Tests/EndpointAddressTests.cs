@@ -71,6 +71,22 @@ public sealed class EndpointAddressTests
         Assert.Equal(isIPv6, v6);
     }
 
+    [Theory]
+    [InlineData("10.0.1.2:8080")]
+    [InlineData("pod-1.web.default.svc:8080")]
+    public void TryParse_CanonicalSpelling_KeepsTheTextAndAllocatesOnlyTheAddress(string text)
+    {
+        Assert.True(EndpointAddress.TryParse(text, out _, out _));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.True(EndpointAddress.TryParse(text, out var address, out _));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Every report's endpoint is parsed: the address and its host, no array of labels and no second copy of the text.
+        Assert.Same(text, address.Value);
+        Assert.InRange(allocated, 1, 40 + 22 + (2 * text.Length) + 16);
+    }
+
     [Fact]
     public void TryCreate_BareIPv6FromKubernetes_Bracketed()
     {

@@ -189,7 +189,8 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
     {
         while (true)
         {
-            var controller = _services.GetOrAdd(service, NewController);
+            // Looked up first: GetOrAdd with a method group would make a delegate on every report.
+            var controller = _services.TryGetValue(service, out var found) ? found : _services.GetOrAdd(service, NewController);
             Monitor.Enter(controller);
             if (_services.TryGetValue(service, out var current) && ReferenceEquals(current, controller))
             {

@@ -20,7 +20,13 @@ public sealed class LoadReporterMethods : IServiceMethodProvider<LoadReporterSer
             static (IncomingReport report, SerializationContext context) => context.Complete(report.Report.ToByteArray()),
             static (DeserializationContext context) => IncomingReport.Parse(context.PayloadAsReadOnlySequence())),
         Marshallers.Create(
-            static (ReportAck ack, SerializationContext context) => context.Complete(ack.ToByteArray()),
+            static (ReportAck ack, SerializationContext context) =>
+            {
+                // Written into the response's own buffer: no array and no CodedOutputStream per ack.
+                context.SetPayloadLength(ack.CalculateSize());
+                ack.WriteTo(context.GetBufferWriter());
+                context.Complete();
+            },
             static (DeserializationContext context) => ReportAck.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
 
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<LoadReporterService> context)

@@ -46,6 +46,8 @@ public sealed partial class LoadReporterService(
         var services = new HashSet<string>(StringComparer.Ordinal);
         var interval = Duration.FromTimeSpan(settings.Current.Interval);
         var refusals = new RefusalLog(time, l.RefusedReportLogInterval);
+        // One ack per stream, refilled for each report: a write is serialized before it completes, and each is awaited.
+        var ack = new ReportAck { ReportInterval = interval };
         using var session = await authenticator.OpenAsync(context).ConfigureAwait(false);
         LogStreamOpened(context.Peer);
         try
@@ -62,12 +64,7 @@ public sealed partial class LoadReporterService(
                 if (now >= pruneAt)
                 {
                     pruneAt = now + forgetAfter;
-                    foreach (var idle in lastSequence.Where(p => now - p.Value.At >= forgetAfter).Select(p => p.Key).ToList())
-                    {
-                        lastSequence.Remove(idle);
-                    }
-
-                    services.IntersectWith(lastSequence.Keys.Select(k => k.Service));
+                    Prune(lastSequence, services, now - forgetAfter);
                 }
 
                 EndpointAddress? endpoint = null;
@@ -119,16 +116,13 @@ public sealed partial class LoadReporterService(
                     }
                 }
 
-                await responseStream.WriteAsync(new ReportAck
-                {
-                    // What the agent sent, cut: a refused field is never echoed whole.
-                    Service = Refusal.Cut(report.Service),
-                    Endpoint = Refusal.Cut(report.Endpoint),
-                    Sequence = report.Sequence,
-                    Accepted = refusal is null,
-                    Error = refusal?.Message ?? "",
-                    ReportInterval = interval,
-                }, context.CancellationToken).ConfigureAwait(false);
+                // What the agent sent, cut: a refused field is never echoed whole.
+                ack.Service = Refusal.Cut(report.Service);
+                ack.Endpoint = Refusal.Cut(report.Endpoint);
+                ack.Sequence = report.Sequence;
+                ack.Accepted = refusal is null;
+                ack.Error = refusal?.Message ?? "";
+                await responseStream.WriteAsync(ack, context.CancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
@@ -144,6 +138,17 @@ public sealed partial class LoadReporterService(
         }
 
         LogStreamClosed(context.Peer);
+    }
+
+    /// <summary>Drops the sequences of endpoints the stream has not carried since <paramref name="before"/>, and their services.</summary>
+    private static void Prune(Dictionary<(string Service, string Endpoint), (ulong Sequence, DateTimeOffset At)> lastSequence, HashSet<string> services, DateTimeOffset before)
+    {
+        foreach (var idle in lastSequence.Where(p => p.Value.At <= before).Select(p => p.Key).ToList())
+        {
+            lastSequence.Remove(idle);
+        }
+
+        services.IntersectWith(lastSequence.Keys.Select(k => k.Service));
     }
 
     /// <summary>The next report, false at the end of the stream; DEADLINE_EXCEEDED when none came whole within <paramref name="idle"/>.</summary>

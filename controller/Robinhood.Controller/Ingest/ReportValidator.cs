@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Robinhood.V1;
 
@@ -7,6 +8,9 @@ namespace Robinhood.Controller.Ingest;
 public static class ReportValidator
 {
     private const int MaxZoneLength = 253;
+
+    // What char.IsControl is true for (U+0000..U+001F, U+007F..U+009F), searched in place: every report's zone is checked.
+    private static readonly SearchValues<char> ControlCharacters = SearchValues.Create([.. Enumerable.Range(0, 0xA0).Select(c => (char)c).Where(char.IsControl)]);
 
     /// <summary>
     /// Null when the report is valid, else why it is not. A valid report's endpoint may be in any spelling:
@@ -31,7 +35,7 @@ public static class ReportValidator
             return Refusal.Of(RefusalReason.TooLong, "zone", $"must be at most {MaxZoneLength} characters (got {zone.Length})");
         }
 
-        return zone.Any(char.IsControl) ? Refusal.Of(RefusalReason.Characters, "zone", "must not contain control characters") : null;
+        return zone.AsSpan().ContainsAny(ControlCharacters) ? Refusal.Of(RefusalReason.Characters, "zone", "must not contain control characters") : null;
     }
 
     private static Refusal? ValidateFraction(double value, string field) =>
