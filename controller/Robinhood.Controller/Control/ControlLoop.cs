@@ -31,6 +31,8 @@ public sealed partial class ControlLoop(
     /// <summary>Completes when the next tick has run (with the tick count); for tests and tools driving the loop.</summary>
     public Task<long> NextTickAsync() => Volatile.Read(ref _nextTick).Task;
 
+    private static readonly ParallelOptions Workers = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
     private PeriodicTimer? _timer;
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -70,29 +72,22 @@ public sealed partial class ControlLoop(
         var started = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
         // Only a shard's owner computes; other replicas serve its snapshots from Redis. Services are
-        // independent (each is locked on its own), so their control steps run in parallel, handed out one
-        // at a time: a worker the scheduler pauses holds up one service, not a chunk. The tick ends
-        // with every new snapshot made; then they go into the cache at once, which wakes the watchers, so
-        // their writes (the fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick.
-        var made = new List<PublishedSnapshot>();
+        // independent (each is locked on its own), so each one's control step and snapshot run in parallel, handed
+        // out one at a time: a worker the scheduler pauses holds up one service, not a chunk. No more workers than
+        // cores: a tick waits for its slowest worker, and a worker past the cores waits for a core. The tick ends
+        // with every new snapshot made; then they go into the cache at once, which wakes the watchers, so their
+        // writes (the fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick.
+        var made = new ConcurrentQueue<PublishedSnapshot>();
         if (gate.Leading)
         {
             Forget(fleet.ForgetIdle(now, service => gate.Controls(service, now)));
-            var stepped = new ConcurrentQueue<ServiceTick>();
-            Parallel.ForEach(Partitioner.Create(fleet.Services, EnumerablePartitionerOptions.NoBuffering), service =>
+            Parallel.ForEach(Partitioner.Create(fleet.Services, EnumerablePartitionerOptions.NoBuffering), Workers, service =>
             {
-                if (gate.Controls(service, now) && Step(service, now) is { } tick)
+                if (gate.Controls(service, now) && Step(service, now) is { } snapshot)
                 {
-                    stepped.Enqueue(tick);
+                    made.Enqueue(snapshot);
                 }
             });
-            foreach (var tick in stepped)
-            {
-                if (Next(tick) is { } snapshot)
-                {
-                    made.Add(snapshot);
-                }
-            }
         }
 
         ControllerMetrics.TickDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -123,7 +118,8 @@ public sealed partial class ControlLoop(
         }
     }
 
-    private ServiceTick? Step(string service, DateTimeOffset now)
+    /// <summary>One service's control step, kept for the gauges and the dashboard; its next snapshot when the weights changed.</summary>
+    private PublishedSnapshot? Step(string service, DateTimeOffset now)
     {
         try
         {
@@ -131,7 +127,7 @@ public sealed partial class ControlLoop(
             {
                 metrics.Record(tick);
                 view.Record(tick, now);
-                return tick;
+                return publisher.Next(tick.Weights);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -141,19 +137,6 @@ public sealed partial class ControlLoop(
         }
 
         return null;
-    }
-
-    private PublishedSnapshot? Next(ServiceTick tick)
-    {
-        try
-        {
-            return publisher.Next(tick.Weights);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogTickFailed(e, tick.Weights.Service);
-            return null;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Control loop started, ticking every {Interval}")]
