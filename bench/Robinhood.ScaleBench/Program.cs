@@ -15,6 +15,11 @@ if (args.Length > 0 && args[0] == Robinhood.ScaleBench.Sharded.ShardedRun.Comman
     return await Robinhood.ScaleBench.Sharded.ShardedRun.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == Robinhood.ScaleBench.Sharded.KubernetesApiProcess.Command)
+{
+    return await Robinhood.ScaleBench.Sharded.KubernetesApiProcess.ServeAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == InProcessTicks.Command)
 {
     // Only the in-process ticks of one fleet size: a quick look at a tick's time and allocation.

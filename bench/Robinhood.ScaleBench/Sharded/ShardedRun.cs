@@ -14,17 +14,19 @@ namespace Robinhood.ScaleBench.Sharded;
 
 /// <summary>
 /// <c>sharded</c>: controller replicas as their own processes sharing the services over shard Leases on the in-process
-/// Kubernetes API server (membership from its EndpointSlices), state and snapshots in one real redis-server. Each
+/// Kubernetes API server (its own process: <see cref="KubernetesApiProcess"/>; membership from its EndpointSlices), state
+/// and snapshots in one real redis-server. Each
 /// replica gets a third of the agents (most of their reports are for services another replica owns, and are
 /// forwarded) and a third of the watchers, all of one service (a follower serves it from Redis). Prints, per replica,
 /// its CPU and RSS, its own tick and push histograms, the services it owns and the shards it lost in the window, the
-/// reports it applied and forwarded, and the fan-out to its watchers; and the CPU of redis-server and of this process.
+/// reports it applied and forwarded, and the fan-out to its watchers; and the CPU of redis-server, of the API server
+/// and of this process.
 /// </summary>
 public static class ShardedRun
 {
     public const string Command = "sharded";
 
-    private const string Namespace = "robinhood";
+    internal const string Namespace = "robinhood";
     private const string TickHistogram = "robinhood_controller_tick_duration_seconds";
     private const string PushHistogram = "robinhood_controller_push_latency_seconds";
     private const string Accepted = "robinhood_controller_reports_total{outcome=\"accepted\",reason=\"\"}";
@@ -45,13 +47,9 @@ public static class ShardedRun
         var load = File.ReadAllText("/proc/loadavg").Trim();
         var started = DateTimeOffset.UtcNow;
 
-        await using var api = await FakeKubernetesApiServer.StartAsync();
-        for (var s = 0; s < services.Count; s++)
-        {
-            api.PutEndpointSlice(FakeKubernetesApiServer.Slice(Namespace, services[s] + "-1", services[s], 8080,
-                [.. Enumerable.Range(s * layout.PerService, layout.PerService).Select(i => (FleetLayout.Endpoint(i)[..^5], "zone-a"))]));
-        }
-
+        // The Kubernetes API server in its own process, as in a cluster: Lease calls are not served by the thread pool
+        // of this process, which the agents and the watchers keep busy.
+        await using var api = await KubernetesApiProcess.StartAsync(endpoints);
         await using var redis = await RedisServer.StartAsync();
         var dll = typeof(ControllerHost).Assembly.Location;
         var replicas = new List<ServerProcess>();
@@ -62,7 +60,7 @@ public static class ShardedRun
                 Progress($"replica {r}");
                 replicas.Add(await ServerProcess.StartAsync(dll,
                 [
-                    .. api.ControllerArgs(Namespace, $"replica-{r}"),
+                    .. FakeKubernetesApiServer.ControllerArgs(api.Host, Namespace, $"replica-{r}"),
                     .. services.Select((s, i) => $"--Robinhood:Kubernetes:Services:{i}={s}"),
                     $"--Robinhood:Leadership:Shards={shards}",
                     // StackExchange.Redis's own timeouts (5 s a command), as a deployment has them, not the tests' 2 s.
@@ -111,7 +109,7 @@ public static class ShardedRun
                 var scrapedBefore = scraping + ((DateTimeOffset.UtcNow - scraping) / 2);
                 var redisPid = redis.Pid ?? throw new InvalidOperationException("redis-server is not running");
                 var (cpu0, machine0, acked0) = (replicas.Select(r => r.Sample()).ToList(), MachineSample.Read(), fleets.Sum(f => f.Read().Acked));
-                var (redis0, self0) = (ProcessSample.Read(redisPid), ProcessSample.Read(Environment.ProcessId));
+                var (redis0, self0, api0) = (ProcessSample.Read(redisPid), ProcessSample.Read(Environment.ProcessId), ProcessSample.Read(api.Pid));
                 var from = DateTimeOffset.UtcNow;
                 foreach (var w in watcherFleets)
                 {
@@ -123,7 +121,7 @@ public static class ShardedRun
                 var moves = await ShardMovesAsync(replicas, window);
                 var until = DateTimeOffset.UtcNow;
                 var (cpu1, machine1, acked1) = (replicas.Select(r => r.Sample()).ToList(), MachineSample.Read(), fleets.Sum(f => f.Read().Acked));
-                var (redis1, self1) = (ProcessSample.Read(redisPid), ProcessSample.Read(Environment.ProcessId));
+                var (redis1, self1, api1) = (ProcessSample.Read(redisPid), ProcessSample.Read(Environment.ProcessId), ProcessSample.Read(api.Pid));
                 var loadAfter = File.ReadAllText("/proc/loadavg").Trim();
                 await Task.Delay(Interval);
                 var deliveries = watcherFleets.Select(w => w.EndWindow()).ToList();
@@ -157,7 +155,7 @@ public static class ShardedRun
 
                 var replicaCores = replicas.Select((_, r) => ProcessSample.Cores(cpu0[r], cpu1[r])).Sum();
                 table.AppendLine();
-                table.AppendLine(Inv($"Reports acked {(acked1 - acked0) / span:N0}/s of {endpoints:N0} endpoints ({refused:N0} refused over the run). Cores in the window: the replicas {replicaCores:F2}, redis-server {ProcessSample.Cores(redis0, redis1):F2}, this process (the Kubernetes API server, the agents and the watchers) {ProcessSample.Cores(self0, self1):F2}; the machine's busy cores {MachineSample.Cores(machine0, machine1):F2} of {Environment.ProcessorCount} (the rest is other people's work)."));
+                table.AppendLine(Inv($"Reports acked {(acked1 - acked0) / span:N0}/s of {endpoints:N0} endpoints ({refused:N0} refused over the run). Cores in the window: the replicas {replicaCores:F2}, redis-server {ProcessSample.Cores(redis0, redis1):F2}, the Kubernetes API server {ProcessSample.Cores(api0, api1):F2}, this process (the agents and the watchers) {ProcessSample.Cores(self0, self1):F2}; the machine's busy cores {MachineSample.Cores(machine0, machine1):F2} of {Environment.ProcessorCount} (the rest is other people's work)."));
                 var markdown = table.ToString();
                 Console.WriteLine(markdown);
                 await File.WriteAllTextAsync(Path.Combine(output, "sharded.md"), markdown);
@@ -235,7 +233,7 @@ public static class ShardedRun
 
     private static double Delta(PrometheusText before, PrometheusText after, string series) => (after.Value(series) ?? 0) - (before.Value(series) ?? 0);
 
-    private static int Arg(string[] args, string name, int fallback)
+    internal static int Arg(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i < 0 ? fallback

@@ -121,10 +121,13 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     }
 
     /// <summary>A controller replica's arguments for membership and a Lease on this server, with leadership timings fit for tests.</summary>
-    public string[] ControllerArgs(string ns, string identity) =>
+    public string[] ControllerArgs(string ns, string identity) => ControllerArgs(Host, ns, identity);
+
+    /// <summary>As <see cref="ControllerArgs(string, string)"/>, for a server at <paramref name="host"/> in another process.</summary>
+    public static string[] ControllerArgs(string host, string ns, string identity) =>
     [
         "--Robinhood:Kubernetes:Enabled=true",
-        $"--Robinhood:Kubernetes:Host={Host}",
+        $"--Robinhood:Kubernetes:Host={host}",
         $"--Robinhood:Kubernetes:Namespace={ns}",
         $"--Robinhood:Leadership:Identity={identity}",
         "--Robinhood:Leadership:LeaseDuration=00:00:03",
