@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Robinhood.Client.Subscription;
 using Robinhood.Client.Tests.Support;
+using Robinhood.Tests;
 using Robinhood.V1;
 using Xunit.Abstractions;
 
@@ -14,20 +14,18 @@ namespace Robinhood.Client.Tests.EndToEnd;
 /// </summary>
 public sealed class DrainTests(ITestOutputHelper output)
 {
-    private const string Token = "admin-token-for-tests-0123456789";
     private static readonly string[] Names = ["b0", "b1", "b2", "b3"];
 
     [Fact]
     public async Task Proxy_EndpointDrainedThroughAdminApi_GetsNoNewRequestsUntilReleased()
     {
-        await using var fleet = await Fleet.StartAsync("shop", grpc: false, controllerArgs: $"--Robinhood:Admin:Token={Token}");
+        await using var fleet = await Fleet.StartAsync("shop", grpc: false, controllerArgs: AdminApi.TokenArg);
         await using var proxy = ProxyAddresses.Build(fleet.ControllerGrpc, "shop");
         await proxy.StartAsync();
         var address = (await ProxyAddresses.OfAsync(proxy)).Traffic;
         var seen = proxy.Services.GetRequiredService<WeightSubscription>().Service("shop");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         using var admin = new HttpClient { BaseAddress = fleet.ControllerHttp, Timeout = TimeSpan.FromSeconds(10) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         async Task<bool> BuyAsync(CancellationToken ct)
         {
             using var response = await http.GetAsync(new Uri(address, "/buy"), ct);
@@ -47,7 +45,7 @@ public sealed class DrainTests(ITestOutputHelper output)
 
         var drained = fleet.Backends[1];
         var asked = Stopwatch.StartNew();
-        using (var response = await admin.PutAsync(new Uri($"/admin/services/shop/endpoints/{drained.Endpoint}/drain", UriKind.Relative), null))
+        using (var response = await admin.SendAsync(AdminApi.Request(HttpMethod.Put, "shop", $"/endpoints/{drained.Endpoint}/drain")))
         {
             Assert.True(response.IsSuccessStatusCode, $"drain: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
@@ -66,7 +64,7 @@ public sealed class DrainTests(ITestOutputHelper output)
         var othersServed = fleet.Backends.Where(b => b != drained).Sum(b => b.Served) - others;
         Assert.Equal(EndpointState.Draining, seen.Current.Endpoints.Single(e => e.Address == drained.Endpoint).State);
 
-        using (var response = await admin.DeleteAsync(new Uri($"/admin/services/shop/endpoints/{drained.Endpoint}/override", UriKind.Relative)))
+        using (var response = await admin.SendAsync(AdminApi.Request(HttpMethod.Delete, "shop", $"/endpoints/{drained.Endpoint}/override")))
         {
             Assert.True(response.IsSuccessStatusCode, $"release: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }

@@ -1,8 +1,7 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Robinhood.Controller.Tests.ClosedLoop;
+using Robinhood.Tests;
 using Robinhood.V1;
 using Xunit.Abstractions;
 
@@ -14,26 +13,12 @@ namespace Robinhood.Controller.Tests.Admin;
 /// </summary>
 public sealed class RolloutTests(ITestOutputHelper output)
 {
-    private const string Token = "admin-token-for-tests-0123456789";
     private const int Settle = 100;
 
-    private static Task<WireFleet> StartAsync() => WireFleet.StartAsync(args: [$"--Robinhood:Admin:Token={Token}"]);
+    private static Task<WireFleet> StartAsync() => WireFleet.StartAsync(args: [AdminApi.TokenArg]);
 
-    private static HttpRequestMessage Request(HttpMethod method, string path, object? body = null, string? token = Token)
-    {
-        var request = new HttpRequestMessage(method, $"/admin/services/{WireFleet.Service}{path}");
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
-        return request;
-    }
+    private static HttpRequestMessage Request(HttpMethod method, string path, object? body = null, string? token = AdminApi.Token) =>
+        AdminApi.Request(method, WireFleet.Service, path, body, token);
 
     private static async Task<JsonElement> SendAsync(WireFleet fleet, HttpMethod method, string path, object? body = null)
     {

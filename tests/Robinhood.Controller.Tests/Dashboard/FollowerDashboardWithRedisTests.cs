@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -13,6 +12,7 @@ using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
 using Robinhood.Controller.Tests.Hosting;
 using Robinhood.Controller.Tests.Persistence;
+using Robinhood.Tests;
 
 namespace Robinhood.Controller.Tests.Dashboard;
 
@@ -65,14 +65,13 @@ public sealed class FollowerDashboardWithRedisTests
     [Fact]
     public async Task AdminAndDashboard_OnFollower_RefusesNamingTheLeaderAndShowsTheLeadersModeOverrideAndTerms()
     {
-        const string token = "admin-token-for-tests-0123456789";
         await using var redis = await RedisServer.StartAsync();
         var followerTime = new FakeTimeProvider();
-        await using var follower = await RedisStateTests.StartAsync(redis, followerTime, $"--Robinhood:Admin:Token={token}");
+        await using var follower = await RedisStateTests.StartAsync(redis, followerTime, AdminApi.TokenArg);
         var followerOwnership = follower.App.Services.GetRequiredService<Ownership>();
         followerOwnership.Release(0, "test: the other replica leads");
         var leaderTime = new FakeTimeProvider(followerTime.GetUtcNow());
-        await using var leader = await RedisStateTests.StartAsync(redis, leaderTime, $"--Robinhood:Admin:Token={token}");
+        await using var leader = await RedisStateTests.StartAsync(redis, leaderTime, AdminApi.TokenArg);
         var leaderAddress = leader.App.Services.GetRequiredService<Ownership>().AdvertisedAddress;
         // Elected replicas read the owner's address from its shard Lease; this pair has no election, so the test tells it.
         followerOwnership.SeeOwner(0, leaderAddress);
@@ -81,8 +80,8 @@ public sealed class FollowerDashboardWithRedisTests
         await RedisStateTests.RunAsync(leader, leaderTime, fleet, stream, ticks: 12);
         var drained = fleet.Endpoints.ElementAt(2);
 
-        Assert.Equal(HttpStatusCode.OK, (await AdminAsync(leader, token, HttpMethod.Put, "/rollout", new { mode = "Blend", fraction = 0.5 })).Status);
-        Assert.Equal(HttpStatusCode.OK, (await AdminAsync(leader, token, HttpMethod.Put, $"/endpoints/{drained}/drain")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await AdminAsync(leader, HttpMethod.Put, "/rollout", new { mode = "Blend", fraction = 0.5 })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await AdminAsync(leader, HttpMethod.Put, $"/endpoints/{drained}/drain")).Status);
         await RedisStateTests.RunAsync(leader, leaderTime, fleet, stream, ticks: 2);
         var published = leader.Snapshots.Get(Service).Version;
         // The follower reads the leader's state at its next full read, one ResyncInterval (5 s) on.
@@ -94,7 +93,7 @@ public sealed class FollowerDashboardWithRedisTests
                 && follower.Snapshots.Get(Service).Version == published;
         });
 
-        var refused = await AdminAsync(follower, token, HttpMethod.Put, "/rollout", new { mode = "Active" });
+        var refused = await AdminAsync(follower, HttpMethod.Put, "/rollout", new { mode = "Active" });
         Assert.Equal(HttpStatusCode.Conflict, refused.Status);
         Assert.Contains($"the leader of its shard is {leaderAddress}", refused.Body, StringComparison.Ordinal);
         Assert.Equal(leaderAddress, refused.Leader);
@@ -110,18 +109,12 @@ public sealed class FollowerDashboardWithRedisTests
         Assert.Equal(fleet.Endpoints.Order(StringComparer.Ordinal), terms.Select(t => t.Endpoint));
         Assert.All(terms.Where(t => t.Endpoint != drained), t => Assert.True(t.CapacityEstimate > 0, $"capacity estimate of {t.Endpoint}"));
         // The refusal changed nothing: the leader still blends.
-        Assert.Contains("\"mode\":\"Blend\"", (await AdminAsync(leader, token, HttpMethod.Get, "")).Body, StringComparison.Ordinal);
+        Assert.Contains("\"mode\":\"Blend\"", (await AdminAsync(leader, HttpMethod.Get, "")).Body, StringComparison.Ordinal);
     }
 
-    private static async Task<(HttpStatusCode Status, string Body, string? Leader)> AdminAsync(RunningController controller, string token, HttpMethod method, string path, object? body = null)
+    private static async Task<(HttpStatusCode Status, string Body, string? Leader)> AdminAsync(RunningController controller, HttpMethod method, string path, object? body = null)
     {
-        using var request = new HttpRequestMessage(method, $"/admin/services/{Service}{path}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
+        using var request = AdminApi.Request(method, Service, path, body);
         using var response = await controller.Http.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(),
             response.Headers.TryGetValues(AdminEndpoints.OwnerHeader, out var values) ? values.Single() : null);

@@ -15,4 +15,15 @@ public static class Eventually
             await Task.Delay(20);
         }
     }
+
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan within, [CallerArgumentExpression(nameof(condition))] string what = "")
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = DateTime.UtcNow + within;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not within {within}: {what}");
+            await Task.Delay(20);
+        }
+    }
 }

@@ -38,7 +38,8 @@ public sealed class LeaderFailoverAgainstInProcessKubernetesApiTests(ITestOutput
         Assert.Equal("replica-a", api.Lease(Namespace, "robinhood-controller-0")?.Spec.HolderIdentity);
 
         // Agents talk to the follower only: it forwards their reports to the leader and serves Watch from Redis.
-        using var agents = new ModelledAgents(fleet, b.GrpcAddress);
+        using var fleetAgents = new ModelledAgents([fleet], _ => b.GrpcAddress, every: TimeSpan.FromMilliseconds(100));
+        var agents = fleetAgents.Agents.Single();
         await Eventually(() => agents.Latest is { } s && s.Endpoints.Count == 12 && s.Endpoints.All(e => e.State == EndpointState.Active)
             && fleet.Imbalance(ModelledService.Weights(s)) < 1.05, TimeSpan.FromSeconds(90));
         await Eventually(() => agents.Steady(), TimeSpan.FromSeconds(60));
@@ -58,12 +59,13 @@ public sealed class LeaderFailoverAgainstInProcessKubernetesApiTests(ITestOutput
         // it publishes only what its own control steps change, if anything, always above the old versions.
         var ticked = b.Loop.Ticks;
         await Eventually(() => b.Loop.Ticks >= ticked + 10, TimeSpan.FromSeconds(20));
-        var after = agents.Snapshots.Skip(seen).FirstOrDefault() ?? b.Snapshots.Get(Service);
+        var since = agents.Snapshots.Skip(seen).Select(s => s.Snapshot).ToList();
+        var after = since.FirstOrDefault() ?? b.Snapshots.Get(Service);
         Assert.True(after.Version >= before.Version);
-        Assert.All(agents.Snapshots.Skip(seen), s => Assert.True(s.Version > before.Version));
+        Assert.All(since, s => Assert.True(s.Version > before.Version));
         var change = ModelledService.MaxRelativeChange(before, after);
         Assert.True(change < 0.05, $"the new leader's first weights moved {change:P1} from the old leader's last");
-        foreach (var s in agents.Snapshots.Skip(seen))
+        foreach (var s in since)
         {
             Assert.True(fleet.Imbalance(ModelledService.Weights(s)) <= 1.15);
         }

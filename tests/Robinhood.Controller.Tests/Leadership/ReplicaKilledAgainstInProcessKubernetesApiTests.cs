@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using k8s.Models;
 using Robinhood.Controller.Dashboard;
 using Robinhood.Controller.Leadership;
-using Robinhood.Controller.Tests.Kubernetes;
+using Robinhood.Controller.Tests.Hosting;
 using Robinhood.Controller.Tests.Persistence;
 using Robinhood.V1;
 using StackExchange.Redis;
@@ -27,36 +25,33 @@ public sealed class ReplicaKilledAgainstInProcessKubernetesApiTests(ITestOutputH
     [Fact]
     public async Task ReplicaKilled_ItsLeasesExpireUnreleased_TakenAfterExpiryWithinTwoRounds_StateRestoredFromRedisCluster()
     {
-        await using var api = await FakeKubernetesApiServer.StartAsync();
-        await using var redis = await RedisCluster.StartAsync();
-        var fleets = ShardedAgents.Fleets(api, Namespace, Services, seed: 100);
-
-        var replicas = new[] { "replica-a", "replica-b", "replica-c" }.Select(identity => new ReplicaProcess(identity, api, redis)).ToList();
+        await using var setup = await ShardedReplicas.StartAsync(Services, seed: 100);
+        var replicas = new[] { "replica-a", "replica-b", "replica-c" }.Select(setup.StartReplicaProcess).ToList();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
             // Two shards each, each replica saying so itself (restored and owned, not only holding the Lease).
-            await Eventually(async () => Holders(api).GroupBy(h => h).All(g => g.Count() == 2) && Holders(api).Distinct().Count() == 3
+            await Eventually.TrueAsync(async () => setup.Holders().GroupBy(h => h).All(g => g.Count() == 2) && setup.Holders().Distinct().Count() == 3
                 && (await Task.WhenAll(replicas.Select(r => OwnedAsync(http, r)))).Sum(o => o.Count) == Shards, TimeSpan.FromSeconds(90));
-            using var agents = new ShardedAgents(fleets, i => replicas[i % 3].GrpcAddress);
+            using var agents = new ModelledAgents(setup.Fleets, i => replicas[i % 3].GrpcAddress);
             await agents.SteadyAsync();
 
             // SIGKILL the replica leading most services: nothing of it runs, its Leases stay as it last renewed them.
             var map = new ShardMap(Shards);
-            var victim = replicas.MaxBy(r => Services.Count(s => LeaseOf(api, map.Of(s)).Spec.HolderIdentity == r.Identity))!;
-            var victimShards = Enumerable.Range(0, Shards).Where(s => LeaseOf(api, s).Spec.HolderIdentity == victim.Identity).ToList();
+            var victim = replicas.MaxBy(r => Services.Count(s => setup.Lease(map.Of(s)).Spec.HolderIdentity == r.Identity))!;
+            var victimShards = Enumerable.Range(0, Shards).Where(s => setup.Lease(s).Spec.HolderIdentity == victim.Identity).ToList();
             var moved = Services.Where(s => victimShards.Contains(map.Of(s))).ToList();
             var survivors = replicas.Where(r => r != victim).ToList();
-            await using var connection = await redis.ConnectAsync();
+            await using var connection = await setup.ConnectRedisAsync();
             var epochs = moved.ToDictionary(s => s, s => (long)connection.GetDatabase().StringGet($"robinhood:{{{s}}}:epoch"));
             agents.Move(victim.GrpcAddress, [.. survivors.Select(r => r.GrpcAddress)]);
             var killed = DateTimeOffset.UtcNow;
             await victim.KillAsync();
-            var renewed = victimShards.ToDictionary(s => s, s => LeaseOf(api, s));
+            var renewed = victimShards.ToDictionary(s => s, s => setup.Lease(s));
             Assert.All(renewed.Values, l => Assert.Equal(victim.Identity, l.Spec.HolderIdentity));
 
             // Led elsewhere: each shard's Lease taken by a survivor, which owns it (restored from Redis).
-            await Eventually(async () => victimShards.All(s => LeaseOf(api, s).Spec.HolderIdentity != victim.Identity)
+            await Eventually.TrueAsync(async () => victimShards.All(s => setup.Lease(s).Spec.HolderIdentity != victim.Identity)
                 && (await Task.WhenAll(survivors.Select(r => OwnedAsync(http, r)))).SelectMany(o => o).Intersect(victimShards).Count() == victimShards.Count,
                 LeaseDuration + TimeSpan.FromSeconds(10));
             var owned = DateTimeOffset.UtcNow;
@@ -68,7 +63,7 @@ public sealed class ReplicaKilledAgainstInProcessKubernetesApiTests(ITestOutputH
             var taken = new Dictionary<int, DateTimeOffset>();
             foreach (var shard in victimShards)
             {
-                var lease = LeaseOf(api, shard);
+                var lease = setup.Lease(shard);
                 Assert.Contains(lease.Spec.HolderIdentity, survivors.Select(r => r.Identity));
                 var expiry = new DateTimeOffset(renewed[shard].Spec.RenewTime!.Value, TimeSpan.Zero) + LeaseDuration;
                 taken[shard] = new DateTimeOffset(lease.Spec.AcquireTime!.Value, TimeSpan.Zero);
@@ -99,12 +94,6 @@ public sealed class ReplicaKilledAgainstInProcessKubernetesApiTests(ITestOutputH
         }
     }
 
-    private static V1Lease LeaseOf(FakeKubernetesApiServer api, int shard) => Lease(api, shard) ?? throw new InvalidOperationException($"no Lease for shard {shard}");
-
-    /// <summary>The holders of the shard Leases that exist and are held.</summary>
-    private static List<string> Holders(FakeKubernetesApiServer api) =>
-        [.. Enumerable.Range(0, Shards).Select(s => Lease(api, s)?.Spec.HolderIdentity).OfType<string>().Where(h => h.Length > 0)];
-
     /// <summary>The shards a replica says it owns on <c>/api/shards</c>.</summary>
     private static async Task<IReadOnlyList<int>> OwnedAsync(HttpClient http, ReplicaProcess replica)
     {
@@ -116,61 +105,6 @@ public sealed class ReplicaKilledAgainstInProcessKubernetesApiTests(ITestOutputH
         catch (HttpRequestException)
         {
             return [];
-        }
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not within {within}");
-            await Task.Delay(20);
-        }
-    }
-
-    /// <summary>One replica: <c>dotnet Robinhood.Controller.dll</c> on loopback ports, killed with SIGKILL.</summary>
-    private sealed class ReplicaProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-
-        public ReplicaProcess(string identity, FakeKubernetesApiServer api, RedisCluster redis)
-        {
-            Identity = identity;
-            var grpcPort = RedisServer.FreePort();
-            var httpPort = RedisServer.FreePort();
-            GrpcAddress = $"http://127.0.0.1:{grpcPort}";
-            HttpAddress = $"http://127.0.0.1:{httpPort}";
-            _process = ControllerProcessTests.StartController(
-            [
-                $"--Kestrel:Endpoints:Grpc:Url={GrpcAddress}",
-                $"--Kestrel:Endpoints:Http:Url={HttpAddress}",
-                .. Args(api, identity, Services, redis.ConnectionString),
-                "--Logging:LogLevel:Default=Warning",
-            ]);
-        }
-
-        public string Identity { get; }
-
-        public string GrpcAddress { get; }
-
-        public string HttpAddress { get; }
-
-        /// <summary>SIGKILL: no shutdown runs, no Lease is handed back.</summary>
-        public async Task KillAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await KillAsync();
-            _process.Dispose();
         }
     }
 }

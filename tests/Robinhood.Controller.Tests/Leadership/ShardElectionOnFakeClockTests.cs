@@ -1,5 +1,3 @@
-using k8s.Models;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Tests.Hosting;
@@ -75,11 +73,7 @@ public sealed class ShardElectionOnFakeClockTests
         Assert.Empty(Ownership(a).Owned);
     }
 
-    private static V1Lease Lease(FakeKubernetesApiServer api, int shard) => ShardedReplicas.Lease(api, shard) ?? throw new InvalidOperationException($"no Lease for shard {shard}");
-
     private static DateTimeOffset Time(DateTime? time) => new(DateTime.SpecifyKind(time!.Value, DateTimeKind.Utc));
-
-    private static Ownership Ownership(RunningController replica) => replica.App.Services.GetRequiredService<Ownership>();
 
     /// <summary>Advances the replica's clock by the longest jittered wait and waits for the round that came due.</summary>
     private static async Task StepAsync(RunningController replica, FakeTimeProvider time)

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Robinhood.Controller.Control;
 using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Tests.Hosting;
-using Robinhood.Controller.Tests.Kubernetes;
 using Robinhood.Controller.Tests.Persistence;
 using Robinhood.V1;
 using StackExchange.Redis;
@@ -28,21 +27,18 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
     [Fact]
     public async Task ThreeReplicas_EachLeadsAThird_OneStopped_ItsShardsMoveWithinTheLease_ReportsReachOwners_FourthTakesShards()
     {
-        await using var api = await FakeKubernetesApiServer.StartAsync();
-        await using var redis = await RedisCluster.StartAsync();
-        var fleets = ShardedAgents.Fleets(api, Namespace, Services, seed: 0);
-
+        await using var setup = await ShardedReplicas.StartAsync(Services, seed: 0);
         var replicas = new List<RunningController>();
         try
         {
             foreach (var identity in new[] { "replica-a", "replica-b", "replica-c" })
             {
-                replicas.Add(await StartReplicaAsync(api, redis, identity));
+                replicas.Add(await setup.StartReplicaAsync(identity));
             }
 
             // Each holds two of the six shards, every shard exactly one owner.
             await Eventually.TrueAsync(() => Balanced(replicas, 2), TimeSpan.FromSeconds(60));
-            using var agents = new ShardedAgents(fleets, i => replicas[i % 3].GrpcAddress);
+            using var agents = new ModelledAgents(setup.Fleets, i => replicas[i % 3].GrpcAddress);
             await agents.SteadyAsync();
 
             // Each replica leads a third; every report was applied by its service's owner, wherever it was sent.
@@ -53,7 +49,7 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
             Assert.All(led, n => Assert.InRange(n, 15, 25));
             var elsewhere = agents.Agents.Count(a => !Ownership(replicas.Single(r => r.GrpcAddress == a.Address)).Owns(a.Fleet.Service));
             Assert.InRange(elsewhere, 30, 50);
-            foreach (var fleet in fleets)
+            foreach (var fleet in setup.Fleets)
             {
                 var owner = replicas.Single(r => Ownership(r).Owns(fleet.Service));
                 var heard = owner.App.Services.GetRequiredService<Fleet>().Capture(fleet.Service)!.Endpoints;
@@ -65,10 +61,10 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
             output.WriteLine($"reports refused before the shards settled: {refused}; accepted since: {agents.Agents.Sum(a => a.Accepted) - accepted}");
             Assert.Equal(refused, agents.Agents.Sum(a => a.Refused));
             Assert.True(agents.Agents.Sum(a => a.Accepted) - accepted >= 240, "a second of reports, four endpoints of 60 services at least once");
-            AssertLeasesMatch(api, replicas);
+            AssertLeasesMatch(setup, replicas);
 
             // Every service's state is in the cluster, in its own slot, the services spread over all three masters.
-            await using (var connection = await redis.ConnectAsync())
+            await using (var connection = await setup.ConnectRedisAsync())
             {
                 var keys = Services.Select(s => (RedisKey)$"robinhood:{{{s}}}:state").ToList();
                 Assert.All(keys, k => Assert.True(connection.GetDatabase().KeyExists(k), $"{k} missing"));
@@ -102,7 +98,7 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
             Assert.True(largest < 0.02, $"the new owners' first weights moved {largest:P2} from the old owner's last");
 
             // A fourth replica joins and takes shards from the others; reports for its services reach it.
-            var fourth = await StartReplicaAsync(api, redis, "replica-d");
+            var fourth = await setup.StartReplicaAsync("replica-d");
             replicas.Add(fourth);
             var all = survivors.Append(fourth).ToList();
             await Eventually.TrueAsync(() => Ownership(fourth).Owned.Count > 0 && Balanced(all, 1, 2), TimeSpan.FromSeconds(30));
@@ -110,7 +106,7 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
             output.WriteLine($"the fourth replica took shards {string.Join(", ", Ownership(fourth).Owned.Keys)} ({taken4.Count} services)");
             await Eventually.TrueAsync(() => taken4.All(s => fourth.App.Services.GetRequiredService<Fleet>().Capture(s)?.Endpoints
                 .Count(e => e.Reported && e.LastReportAt > Ownership(fourth).Owned[Ownership(fourth).Map.Of(s)].Since) == 4), TimeSpan.FromSeconds(20));
-            AssertLeasesMatch(api, all);
+            AssertLeasesMatch(setup, all);
         }
         finally
         {
@@ -129,18 +125,12 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
             && owned.All(o => o.Count >= min && o.Count <= (max ?? min));
     }
 
-    private static void AssertLeasesMatch(FakeKubernetesApiServer api, IReadOnlyList<RunningController> replicas)
+    private static void AssertLeasesMatch(ShardedReplicas setup, IReadOnlyList<RunningController> replicas)
     {
         for (var shard = 0; shard < Shards; shard++)
         {
-            var lease = Lease(api, shard);
             var owner = replicas.Single(r => Ownership(r).Owned.ContainsKey(shard));
-            Assert.Equal(owner.GrpcAddress, lease?.Metadata.Annotations[ShardElection.AddressAnnotation]);
+            Assert.Equal(owner.GrpcAddress, setup.Lease(shard).Metadata.Annotations[ShardElection.AddressAnnotation]);
         }
     }
-
-    private static Ownership Ownership(RunningController replica) => replica.App.Services.GetRequiredService<Ownership>();
-
-    private static Task<RunningController> StartReplicaAsync(FakeKubernetesApiServer api, RedisCluster redis, string identity) =>
-        RunningController.StartAsync(null, Args(api, identity, Services, redis.ConnectionString));
 }

@@ -1,8 +1,5 @@
 using Google.Protobuf;
-using Microsoft.Extensions.DependencyInjection;
-using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Tests.Hosting;
-using Robinhood.Controller.Tests.Kubernetes;
 using Robinhood.Controller.Tests.Persistence;
 using Robinhood.V1;
 using StackExchange.Redis;
@@ -57,10 +54,8 @@ public sealed class UpgradeFromSingleLeaseTests(ITestOutputHelper output)
     [Fact]
     public async Task RollingUpgrade_OldLeaderFencedByShardOwners_OldTakeoverFencesThemUntilTheyRetake_WeightsCarriedBothWays()
     {
-        await using var api = await FakeKubernetesApiServer.StartAsync();
-        await using var redis = await RedisServer.StartAsync();
-        var fleets = ShardedAgents.Fleets(api, Namespace, Services, seed: 300);
-        await using var connection = await redis.ConnectAsync();
+        await using var setup = await ShardedReplicas.StartAsync(Services, seed: 300, redisCluster: false);
+        await using var connection = await setup.ConnectRedisAsync();
         var db = connection.GetDatabase();
 
         // The old leader's Redis: its epoch 7, its address, every service claimed by it.
@@ -73,9 +68,9 @@ public sealed class UpgradeFromSingleLeaseTests(ITestOutputHelper output)
 
         // A new replica starts (the rollout's first new pod) and takes every shard, each under the next epoch (8 to
         // 13), and claims their services.
-        await using var replica = await RunningController.StartAsync(null, Args(api, "replica-new", Services, redis.ConnectionString));
-        var ownership = replica.App.Services.GetRequiredService<Ownership>();
-        using var agents = new ShardedAgents(fleets, _ => replica.GrpcAddress);
+        await using var replica = await setup.StartReplicaAsync("replica-new");
+        var ownership = Ownership(replica);
+        using var agents = new ModelledAgents(setup.Fleets, _ => replica.GrpcAddress);
         await Eventually.TrueAsync(() => ownership.Owned.Count == Shards, TimeSpan.FromSeconds(30));
         await agents.SteadyAsync();
         Assert.Equal(7L + Shards, (long)db.StringGet("robinhood:epoch"));

@@ -31,7 +31,8 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
             "--Logging:LogLevel:Default=Warning",
         ];
         var fleet = new ModelledService(Service, 12, seed: 7);
-        using var agents = new ModelledAgents(fleet, $"http://127.0.0.1:{grpcPort}");
+        using var fleetAgents = new ModelledAgents([fleet], _ => $"http://127.0.0.1:{grpcPort}", every: TimeSpan.FromMilliseconds(100));
+        var agents = fleetAgents.Agents.Single();
 
         var first = StartController(args);
         double baseline;
@@ -46,7 +47,7 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
             var start = agents.Latest!;
             var seenAtStart = agents.Snapshots.Count;
             await Task.Delay(TimeSpan.FromSeconds(5));
-            baseline = agents.Snapshots.Skip(seenAtStart).Select(s => ModelledService.MaxRelativeChange(start, s)).DefaultIfEmpty(0).Max();
+            baseline = agents.Snapshots.Skip(seenAtStart).Select(s => ModelledService.MaxRelativeChange(start, s.Snapshot)).DefaultIfEmpty(0).Max();
         }
         finally
         {
@@ -69,7 +70,7 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
             await second.WaitForExitAsync();
         }
 
-        var after = agents.Snapshots.Skip(seenBefore).ToList();
+        var after = agents.Snapshots.Skip(seenBefore).Select(s => s.Snapshot).ToList();
         var firstAfter = after[0];
         Assert.True(firstAfter.Version > before.Version, $"first version after restart {firstAfter.Version} must be above {before.Version}");
         // Every snapshot of the restarted controller's first seconds, not only the restored one: its grace and its
@@ -82,7 +83,7 @@ public sealed class ControllerProcessTests(ITestOutputHelper output)
         var change = after.Max(s => ModelledService.MaxRelativeChange(before, s));
         Assert.True(change - baseline < 0.02, $"a snapshot after the restart moved an endpoint's share by {change:P2}, the same 5 s without a restart by {baseline:P2}");
         var worst = 0.0;
-        foreach (var s in agents.Snapshots.Skip(seenBefore - 5))
+        foreach (var (_, s) in agents.Snapshots.Skip(seenBefore - 5))
         {
             var imbalance = fleet.Imbalance(ModelledService.Weights(s));
             worst = Math.Max(worst, imbalance);

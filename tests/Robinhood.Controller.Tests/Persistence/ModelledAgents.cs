@@ -1,72 +1,118 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Robinhood.Controller.Tests.Hosting;
 using Robinhood.Tests;
 using Robinhood.V1;
 
 namespace Robinhood.Controller.Tests.Persistence;
 
-/// <summary>In-test agents: report the modelled fleet every 100 ms under the latest weights, reconnecting whenever the controller is gone.</summary>
+/// <summary>
+/// In-test agents for modelled services, each service assigned to one controller (replica): every
+/// <c>every</c> (250 ms unless told) each controller gets the reports of the services assigned to it over one
+/// Report stream, under the weights each service's own Watch stream (to the same controller) last delivered;
+/// both reconnect whenever the controller is gone. A service moved to another replica follows at once: its Watch
+/// reconnects there and its next reports go there.
+/// </summary>
 public sealed class ModelledAgents : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly GrpcChannel _channel;
-    private readonly ModelledService _fleet;
-    private DateTime _lastChange = DateTime.MaxValue;
+    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _lanes = new(StringComparer.Ordinal);
+    private readonly TimeSpan _every;
 
-    public ModelledAgents(ModelledService fleet, string address)
+    public ModelledAgents(IReadOnlyList<ModelledService> fleets, Func<int, string> address, TimeSpan? every = null)
     {
-        _fleet = fleet;
-        _channel = GrpcChannel.ForAddress(address);
-        _ = Task.Run(WatchAsync);
-        _ = Task.Run(ReportAsync);
+        ArgumentNullException.ThrowIfNull(fleets);
+        ArgumentNullException.ThrowIfNull(address);
+        _every = every ?? TimeSpan.FromMilliseconds(250);
+        Agents = [.. fleets.Select((f, i) => new ServiceAgents(f, address(i)))];
+        foreach (var agents in Agents)
+        {
+            _ = Task.Run(() => WatchAsync(agents));
+            Lane(agents.Address);
+        }
     }
 
-    public ConcurrentQueue<WeightSnapshot> Snapshots { get; } = new();
+    public IReadOnlyList<ServiceAgents> Agents { get; }
 
-    public WeightSnapshot? Latest { get; private set; }
+    /// <summary>Waits until every service's four endpoints are ACTIVE and balanced (max/avg under 1.1), then steady.</summary>
+    public async Task SteadyAsync()
+    {
+        await Eventually.TrueAsync(() => Agents.All(a => a.Latest is { } s && s.Endpoints.Count == 4
+            && s.Endpoints.All(e => e.State == EndpointState.Active) && a.Fleet.Imbalance(ModelledService.Weights(s)) < 1.1), TimeSpan.FromSeconds(120));
+        await Eventually.TrueAsync(() => Agents.All(a => a.Steady()), TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Moves the services assigned to <paramref name="from"/> to the replicas <paramref name="to"/>, round robin.</summary>
+    public void Move(string from, IReadOnlyList<string> to)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        var next = 0;
+        foreach (var agents in Agents.Where(a => a.Address == from))
+        {
+            agents.Address = to[next++ % to.Count];
+            Lane(agents.Address);
+            agents.Reconnect();
+        }
+    }
 
     /// <summary>
-    /// Settled: no endpoint's share moved by 1% or more over the last five snapshots, or no new
-    /// snapshot for a second (weights unchanged).
+    /// Services that changed owner, as their agents saw it: how many snapshots were computed from the new owner
+    /// owning until its grace ended (each service's times from <paramref name="times"/>: the old owner's last moment,
+    /// the new one's owning, the grace's end); the largest share change from each service's last snapshot before to
+    /// its first after the grace (a higher version); and how many services had one yet (a steady one may not).
     /// </summary>
-    public bool Steady()
+    public (int Early, double Largest, int Compared) Handovers(
+        IEnumerable<string> moved, Func<string, (DateTimeOffset OldUntil, DateTimeOffset From, DateTimeOffset GraceEnds)> times)
     {
-        var recent = Snapshots.TakeLast(5).ToList();
-        return DateTime.UtcNow - _lastChange > TimeSpan.FromSeconds(1)
-            || (recent.Count == 5
-                && recent[0].Endpoints.Count == recent[^1].Endpoints.Count
-                && ModelledService.MaxRelativeChange(recent[0], recent[^1]) < 0.01);
+        ArgumentNullException.ThrowIfNull(times);
+        var (early, largest, compared) = (0, 0.0, 0);
+        foreach (var a in Agents.Where(a => moved.Contains(a.Fleet.Service)))
+        {
+            var (oldUntil, from, graceEnds) = times(a.Fleet.Service);
+            var seen = a.Snapshots.Select(p => (At: p.Snapshot.ComputedAt.ToDateTimeOffset(), p.Snapshot)).ToList();
+            var before = seen.Last(s => s.At < oldUntil).Snapshot;
+            early += seen.Count(s => s.At >= from && s.At < graceEnds);
+            if (seen.FirstOrDefault(s => s.At >= graceEnds).Snapshot is { } after)
+            {
+                Assert.True(after.Version > before.Version, $"{a.Fleet.Service}: version {after.Version} after the handover, {before.Version} before");
+                largest = Math.Max(largest, ModelledService.MaxRelativeChange(before, after));
+                compared++;
+            }
+        }
+
+        return (early, largest, compared);
     }
 
-    private async Task WatchAsync()
+    private void Lane(string address) => _lanes.GetOrAdd(address, a => Task.Run(() => ReportAsync(a)));
+
+    private GrpcChannel Channel(string address) => _channels.GetOrAdd(address, a => GrpcChannel.ForAddress(a));
+
+    private async Task WatchAsync(ServiceAgents agents)
     {
-        var client = new WeightDiscovery.WeightDiscoveryClient(CallDeadline.On(_channel));
         while (!_stop.IsCancellationRequested)
         {
+            using var call = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, agents.Moved);
             try
             {
-                using var call = client.Watch(new WatchRequest { Services = { _fleet.Service }, ClientId = "modelled-agents" }, cancellationToken: _stop.Token);
-                await foreach (var s in call.ResponseStream.ReadAllAsync(_stop.Token))
+                var client = new WeightDiscovery.WeightDiscoveryClient(CallDeadline.On(Channel(agents.Address)));
+                using var watch = client.Watch(new WatchRequest { Services = { agents.Fleet.Service }, ClientId = "modelled-agents" }, cancellationToken: call.Token);
+                await foreach (var s in watch.ResponseStream.ReadAllAsync(call.Token))
                 {
-                    if (s.Version > 0 && (Latest is null || s.Version > Latest.Version))
-                    {
-                        Latest = s;
-                        Snapshots.Enqueue(s);
-                        _lastChange = DateTime.UtcNow;
-                    }
+                    agents.See(s);
                 }
             }
             catch (Exception e) when (e is RpcException or OperationCanceledException or IOException)
             {
-                await Pause();
+                await PauseAsync();
             }
         }
     }
 
-    private async Task ReportAsync()
+    private async Task ReportAsync(string address)
     {
-        var client = new LoadReporter.LoadReporterClient(CallDeadline.On(_channel));
+        var client = new LoadReporter.LoadReporterClient(CallDeadline.On(Channel(address)));
         while (!_stop.IsCancellationRequested)
         {
             try
@@ -74,31 +120,36 @@ public sealed class ModelledAgents : IDisposable
                 using var call = client.Report(cancellationToken: _stop.Token);
                 while (!_stop.IsCancellationRequested)
                 {
-                    var weights = Latest is { } s ? ModelledService.Weights(s) : [];
-                    foreach (var report in _fleet.Reports(weights))
+                    foreach (var agents in Agents.Where(a => a.Address == address))
                     {
-                        await call.RequestStream.WriteAsync(report, _stop.Token);
-                        if (!await call.ResponseStream.MoveNext(_stop.Token))
+                        var weights = agents.Latest is { } s ? ModelledService.Weights(s) : [];
+                        foreach (var report in agents.Fleet.Reports(weights))
                         {
-                            throw new IOException("the report stream closed");
+                            await call.RequestStream.WriteAsync(report, _stop.Token);
+                            if (!await call.ResponseStream.MoveNext(_stop.Token))
+                            {
+                                throw new IOException("the report stream closed");
+                            }
+
+                            agents.Acked(call.ResponseStream.Current.Accepted);
                         }
                     }
 
-                    await Pause();
+                    await PauseAsync();
                 }
             }
             catch (Exception e) when (e is RpcException or OperationCanceledException or IOException or InvalidOperationException)
             {
-                await Pause();
+                await PauseAsync();
             }
         }
     }
 
-    private async Task Pause()
+    private async Task PauseAsync()
     {
         try
         {
-            await Task.Delay(100, _stop.Token);
+            await Task.Delay(_every, _stop.Token);
         }
         catch (OperationCanceledException)
         {
@@ -109,7 +160,69 @@ public sealed class ModelledAgents : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        _channel.Dispose();
+        foreach (var channel in _channels.Values)
+        {
+            channel.Dispose();
+        }
+
+        foreach (var agents in Agents)
+        {
+            agents.Dispose();
+        }
+
         _stop.Dispose();
     }
+}
+
+/// <summary>One modelled service's agents: the replica they talk to, the snapshots their Watch received (with when), their acks.</summary>
+public sealed class ServiceAgents(ModelledService fleet, string address) : IDisposable
+{
+    private CancellationTokenSource _moved = new();
+    private volatile string _address = address;
+    private long _accepted;
+    private long _refused;
+
+    public ModelledService Fleet { get; } = fleet;
+
+    /// <summary>The replica these agents report to and watch.</summary>
+    public string Address
+    {
+        get => _address;
+        set => _address = value;
+    }
+
+    public ConcurrentQueue<(DateTime At, WeightSnapshot Snapshot)> Snapshots { get; } = new();
+
+    public WeightSnapshot? Latest { get; private set; }
+
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Cancelled when the service moves to another replica: its Watch reconnects there.</summary>
+    public CancellationToken Moved => Volatile.Read(ref _moved).Token;
+
+    /// <summary>No new snapshot for a second, or the last five within 1% of each other.</summary>
+    public bool Steady()
+    {
+        var recent = Snapshots.TakeLast(5).ToList();
+        return (recent.Count > 0 && DateTime.UtcNow - recent[^1].At > TimeSpan.FromSeconds(1))
+            || (recent.Count == 5 && recent[0].Snapshot.Endpoints.Count == recent[^1].Snapshot.Endpoints.Count
+                && ModelledService.MaxRelativeChange(recent[0].Snapshot, recent[^1].Snapshot) < 0.01);
+    }
+
+    internal void See(WeightSnapshot snapshot)
+    {
+        if (snapshot.Version > 0 && (Latest is null || snapshot.Version > Latest.Version))
+        {
+            Latest = snapshot;
+            Snapshots.Enqueue((DateTime.UtcNow, snapshot));
+        }
+    }
+
+    internal void Acked(bool accepted) => Interlocked.Increment(ref accepted ? ref _accepted : ref _refused);
+
+    internal void Reconnect() => Interlocked.Exchange(ref _moved, new CancellationTokenSource()).Cancel();
+
+    public void Dispose() => _moved.Dispose();
 }
