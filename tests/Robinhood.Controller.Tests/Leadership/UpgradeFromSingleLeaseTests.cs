@@ -77,14 +77,16 @@ public sealed class UpgradeFromSingleLeaseTests(ITestOutputHelper output)
         Assert.All(Services, s => Assert.InRange((long)db.StringGet(Key(s, "epoch")), 8, 7 + Shards));
 
         // The old leader, still running, writes with its epoch: refused at the global epoch and at every service's.
-        var before = Services.ToDictionary(s => s, s => (byte[]?)db.StringGet(Key(s, "snapshot")));
+        // Nothing of it is stored: each snapshot is still the new replica's (whose own writes go on, never backwards).
+        var before = Services.ToDictionary(s => s, s => StoredSnapshot(db, s).Version);
         Assert.Equal(7L + Shards, (long)await db.ScriptEvaluateAsync(OldFenceScript, ["robinhood:epoch"], [7]));
         foreach (var s in Services)
         {
             Assert.Equal((long)db.StringGet(Key(s, "epoch")), (long)await OldWriteAsync(db, s, 7, [9, 9, 9], "{}"));
         }
 
-        Assert.All(Services, s => Assert.Equal(before[s], (byte[]?)db.StringGet(Key(s, "snapshot"))));
+        Assert.All(Services, s => Assert.InRange(StoredSnapshot(db, s).Version, before[s], ulong.MaxValue));
+        Assert.All(Services, s => Assert.NotEqual("{}", (string?)db.StringGet(Key(s, "state"))));
 
         // Another old replica takes the old Lease (its holder was replaced): the next epoch, every service claimed,
         // and one write of what it restored, as that version does. The new replica's next write is refused: it gives
@@ -131,6 +133,8 @@ public sealed class UpgradeFromSingleLeaseTests(ITestOutputHelper output)
     }
 
     private static string Key(string service, string what) => $"robinhood:{{{service}}}:{what}";
+
+    private static WeightSnapshot StoredSnapshot(IDatabase db, string service) => WeightSnapshot.Parser.ParseFrom((byte[])db.StringGet(Key(service, "snapshot"))!);
 
     private static Task<RedisResult> OldWriteAsync(IDatabase db, string service, long epoch, byte[] snapshot, string state) =>
         db.ScriptEvaluateAsync(OldWriteScript, [Key(service, "epoch"), Key(service, "snapshot"), Key(service, "state")],
