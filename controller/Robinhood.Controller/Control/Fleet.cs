@@ -168,7 +168,8 @@ public sealed class Fleet(ControlSettingsSource settings, IOptions<LimitsOptions
 
             lock (controller)
             {
-                if (!controller.HasMembers && now - controller.LastReportAt >= after
+                // The report time first: HasMembers walks the service's endpoints, and this runs every tick.
+                if (now - controller.LastReportAt >= after && !controller.HasMembers
                     && _services.TryRemove(new KeyValuePair<string, ServiceController>(service, controller)))
                 {
                     forgotten.Add(service);
