@@ -164,6 +164,32 @@ public sealed class TakeoverWithRedisTests
         });
     }
 
+    [Fact]
+    public async Task RedisWritesPausedAtStart_TheClientsOwnTimeoutIsLoggedAsIt_LeadsOnceRedisAnswers()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using (var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true"))
+        {
+            // Writes (the takeover's INCR of the epoch) wait 8 s; the connection's handshake does not.
+            await admin.GetServer(admin.GetEndPoints()[0]).ExecuteAsync("CLIENT", "PAUSE", "8000", "WRITE");
+        }
+
+        var logs = new CapturedLogs();
+        await using var controller = await RunningController.StartAsync(null, logs,
+            $"--ConnectionStrings:Redis=127.0.0.1:{redis.Port},abortConnect=false,connectTimeout=1000,asyncTimeout=500",
+            "--Robinhood:Redis:RestoreTimeout=00:00:30",
+            "--Robinhood:Redis:MaxRestoreBackoff=00:00:02");
+        var role = controller.App.Services.GetRequiredService<Ownership>();
+
+        // The first attempt ended at the client's 500 ms, and says so, not the 30 s RestoreTimeout it never reached.
+        var failed = logs.Messages.Where(m => m.StartsWith("Not taking shards", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(failed);
+        Assert.All(failed, m => Assert.Contains("Timeout", m, StringComparison.Ordinal));
+        Assert.All(failed, m => Assert.DoesNotContain("RestoreTimeout", m, StringComparison.Ordinal));
+        Assert.Empty(role.Owned);
+        await Eventually(() => role.Owned.Count == role.Map.Count);
+    }
+
     /// <summary>
     /// One second on the replica's clock: its loop ticks, and its election runs the round that came due (seconds
     /// advanced while a round runs would date its renewal too early and lose the shard, as a round that slow should).
