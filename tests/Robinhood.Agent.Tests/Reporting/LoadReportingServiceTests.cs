@@ -1,5 +1,4 @@
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.Time.Testing;
 using Robinhood.V1;
 
 namespace Robinhood.Agent.Tests.Reporting;
@@ -9,7 +8,7 @@ public sealed class LoadReportingServiceTests : IAsyncLifetime
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan QuietWindow = TimeSpan.FromMilliseconds(300);
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly AgentClock _time = new();
     private TestController _controller = null!;
     private DateTimeOffset _start;
 
@@ -29,7 +28,7 @@ public sealed class LoadReportingServiceTests : IAsyncLifetime
         var received = new List<ReceivedReport> { await _controller.NextReportAsync() };
         for (var i = 1; i < 4; i++)
         {
-            _time.Advance(Second);
+            await _time.AdvanceOnceWaitedOnAsync(Second);
             received.Add(await _controller.NextReportAsync());
         }
 
@@ -50,6 +49,7 @@ public sealed class LoadReportingServiceTests : IAsyncLifetime
         _controller.Ack = (report, _) => Task.FromResult(TestController.Accept(report, TimeSpan.FromSeconds(5)));
         await using var agent = await ReporterHarness.StartAsync(_controller, _time);
         Assert.Equal(1UL, (await _controller.NextReportAsync()).Report.Sequence);
+        await _time.WaitForTimerAsync(_start + TimeSpan.FromSeconds(5));
 
         _time.Advance(TimeSpan.FromSeconds(3));
         Assert.False(await _controller.ReportArrivesWithinAsync(QuietWindow), "a report came before the 5 s the ack asked for");
@@ -90,7 +90,7 @@ public sealed class LoadReportingServiceTests : IAsyncLifetime
         Assert.False(await _controller.ReportArrivesWithinAsync(QuietWindow), "a report was sent with one unacknowledged");
         releaseFirstAck.SetResult();
         var second = (await _controller.NextReportAsync()).Report;
-        _time.Advance(Second);
+        await _time.AdvanceOnceWaitedOnAsync(Second);
         var third = (await _controller.NextReportAsync()).Report;
 
         Assert.Equal((2UL, 7u, At(3)), (second.Sequence, second.InFlight, second.ObservedAt));
@@ -106,7 +106,7 @@ public sealed class LoadReportingServiceTests : IAsyncLifetime
         await using var agent = await ReporterHarness.StartAsync(_controller, _time);
         await _controller.NextReportAsync();
 
-        _time.Advance(Second);
+        await _time.AdvanceOnceWaitedOnAsync(Second);
         var second = await _controller.NextReportAsync();
 
         Assert.Equal((1, 2UL), (second.Stream, second.Report.Sequence));
