@@ -8,14 +8,16 @@ namespace Robinhood.Proxy;
 /// <summary>
 /// Publishes the <see cref="ClientMetrics.MeterName"/> meter on the proxy's prometheus-net registry under the names a
 /// Prometheus exporter gives them (<c>robinhood.client.picks</c> counter → <c>robinhood_client_picks_total</c>).
+/// Listens from construction: a gauge recorded before the listener starts (a service's first snapshot) would be
+/// missing from <c>/metrics</c> until the next change, so <see cref="ProxyApp"/> makes it before anything subscribes.
 /// </summary>
-internal sealed class ClientMetricsExporter : IHostedService, IDisposable
+internal sealed class ClientMetricsExporter : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, Func<string[], IGauge>> _gauges = new();
     private readonly ConcurrentDictionary<Instrument, Func<string[], ICounter>> _counters = new();
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public ClientMetricsExporter()
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
@@ -27,10 +29,7 @@ internal sealed class ClientMetricsExporter : IHostedService, IDisposable
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
         _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
         _listener.Start();
-        return Task.CompletedTask;
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Dispose() => _listener.Dispose();
 

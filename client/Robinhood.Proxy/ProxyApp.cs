@@ -38,10 +38,12 @@ public static class ProxyApp
                 return next(connection);
             })));
         builder.Services.AddReverseProxy().AddRobinhood();
-        builder.Services.AddHostedService<ClientMetricsExporter>();
+        builder.Services.AddSingleton<ClientMetricsExporter>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         var app = builder.Build();
+        // Listening before MapReverseProxy loads the routes, which subscribes to their services.
+        app.Services.GetRequiredService<ClientMetricsExporter>();
         app.MapWhen(IsManagement, management =>
         {
             management.Map("/healthz", healthz => healthz.Run(context => context.Response.WriteAsync("ok\n")));
