@@ -9,6 +9,7 @@ using Robinhood.ScaleBench.Hosting;
 using Robinhood.ScaleBench.Load;
 using Robinhood.ScaleBench.Scraping;
 using Robinhood.ScaleBench.Watch;
+using StackExchange.Redis;
 
 namespace Robinhood.ScaleBench.Sharded;
 
@@ -110,6 +111,7 @@ public static class ShardedRun
                 var redisPid = redis.Pid ?? throw new InvalidOperationException("redis-server is not running");
                 var (cpu0, machine0, acked0) = (replicas.Select(r => r.Sample()).ToList(), MachineSample.Read(), fleets.Sum(f => f.Read().Acked));
                 var (redis0, self0, api0) = (ProcessSample.Read(redisPid), ProcessSample.Read(Environment.ProcessId), ProcessSample.Read(api.Pid));
+                var traffic0 = await RedisTrafficAsync(redis.Port);
                 var from = DateTimeOffset.UtcNow;
                 foreach (var w in watcherFleets)
                 {
@@ -122,6 +124,7 @@ public static class ShardedRun
                 var until = DateTimeOffset.UtcNow;
                 var (cpu1, machine1, acked1) = (replicas.Select(r => r.Sample()).ToList(), MachineSample.Read(), fleets.Sum(f => f.Read().Acked));
                 var (redis1, self1, api1) = (ProcessSample.Read(redisPid), ProcessSample.Read(Environment.ProcessId), ProcessSample.Read(api.Pid));
+                var traffic1 = await RedisTrafficAsync(redis.Port);
                 var loadAfter = File.ReadAllText("/proc/loadavg").Trim();
                 await Task.Delay(Interval);
                 var deliveries = watcherFleets.Select(w => w.EndWindow()).ToList();
@@ -156,6 +159,9 @@ public static class ShardedRun
                 var replicaCores = replicas.Select((_, r) => ProcessSample.Cores(cpu0[r], cpu1[r])).Sum();
                 table.AppendLine();
                 table.AppendLine(Inv($"Reports acked {(acked1 - acked0) / span:N0}/s of {endpoints:N0} endpoints ({refused:N0} refused over the run). Cores in the window: the replicas {replicaCores:F2}, redis-server {ProcessSample.Cores(redis0, redis1):F2}, the Kubernetes API server {ProcessSample.Cores(api0, api1):F2}, this process (the agents and the watchers) {ProcessSample.Cores(self0, self1):F2}; the machine's busy cores {MachineSample.Cores(machine0, machine1):F2} of {Environment.ProcessorCount} (the rest is other people's work)."));
+                var (bytesIn, bytesOut) = ((traffic1.In - traffic0.In) / span, (traffic1.Out - traffic0.Out) / span);
+                table.AppendLine();
+                table.AppendLine(Inv($"Redis traffic in the window (its INFO stats): {bytesIn / 1e6:F2} MB/s into redis-server ({bytesIn / replicaCount / 1e6:F2} MB/s per replica: every replica owns shards and writes them), {bytesOut / 1e6:F2} MB/s out of it (resync reads, pub/sub deliveries, replies); {(traffic1.Written - traffic0.Written) / span:N0} script calls/s (a write of one service's snapshot and state is one), {traffic1.StateBytes / Math.Max(1, traffic1.States):N0} bytes a stored state and {traffic1.SnapshotBytes / Math.Max(1, traffic1.States):N0} a stored snapshot at the window's end ({traffic1.States:N0} services)."));
                 var markdown = table.ToString();
                 Console.WriteLine(markdown);
                 await File.WriteAllTextAsync(Path.Combine(output, "sharded.md"), markdown);
@@ -230,6 +236,25 @@ public static class ShardedRun
     /// <summary>How many shards a replica owns and their services (none when it did not answer).</summary>
     private static async Task<(int Shards, int Services)> OwnedAsync(ServerProcess replica) =>
         await OwnedShardsAsync(replica) is { } owned ? (owned.Count, owned.Values.Sum()) : (0, 0);
+
+    /// <summary>
+    /// redis-server's own byte counters (<c>INFO stats</c>: <c>total_net_input_bytes</c>, <c>total_net_output_bytes</c>),
+    /// its script calls so far, and the stored states' and snapshots' sizes now (<c>STRLEN</c> of every service's keys).
+    /// </summary>
+    private static async Task<(double In, double Out, double Written, long States, long StateBytes, long SnapshotBytes)> RedisTrafficAsync(int port)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true,abortConnect=false");
+        var server = connection.GetServer(connection.GetEndPoints()[0]);
+        var stats = (await server.InfoAsync("all")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        double Stat(string key) => double.Parse(stats[key], CultureInfo.InvariantCulture);
+        // cmdstat_evalsha: calls=N,usec=...; the writes and claims are scripts.
+        var scripts = stats.TryGetValue("cmdstat_evalsha", out var evalsha) ? double.Parse(evalsha.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture) : 0;
+        var db = connection.GetDatabase();
+        var names = await db.SetMembersAsync("robinhood:services");
+        var states = await Task.WhenAll(names.Select(n => db.StringLengthAsync($"robinhood:{{{n}}}:state")));
+        var snapshots = await Task.WhenAll(names.Select(n => db.StringLengthAsync($"robinhood:{{{n}}}:snapshot")));
+        return (Stat("total_net_input_bytes"), Stat("total_net_output_bytes"), scripts, names.Length, states.Sum(), snapshots.Sum());
+    }
 
     private static double Delta(PrometheusText before, PrometheusText after, string series) => (after.Value(series) ?? 0) - (before.Value(series) ?? 0);
 
