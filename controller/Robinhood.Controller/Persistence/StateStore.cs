@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Robinhood.Control.Persistence;
@@ -13,8 +11,8 @@ namespace Robinhood.Controller.Persistence;
 /// Snapshots and controller state in Redis (one server or a Redis Cluster), each service fenced by the epoch of
 /// the replica that took its shard last. Keys under the prefix: <c>epoch</c> (the counter every take
 /// increments), <c>services</c> (set), and per service, hash-tagged by its name so they share one Cluster slot:
-/// <c>{&lt;service&gt;}:snapshot</c> (protobuf WeightSnapshot), <c>{&lt;service&gt;}:state</c> (JSON
-/// ServiceControllerState) and <c>{&lt;service&gt;}:epoch</c> (the epoch of the owner that last wrote or
+/// <c>{&lt;service&gt;}:snapshot</c> (protobuf WeightSnapshot), <c>{&lt;service&gt;}:state</c> (protobuf
+/// StoredState, see <see cref="StateEncoding"/>; JSON from versions before) and <c>{&lt;service&gt;}:epoch</c> (the epoch of the owner that last wrote or
 /// claimed it). Every script touches one slot. Fencing is per service, not global: replicas owning
 /// different shards write under different epochs side by side. New snapshots are also published on the channel
 /// <c>snapshots</c>, and a forgotten service's empty snapshot (version 0) when its keys are deleted.
@@ -56,12 +54,6 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
         redis.call('PUBLISH', ARGV[2], ARGV[3])
         return 0
         """;
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() },
-    };
 
     private readonly string _prefix = options.Value.KeyPrefix;
 
@@ -106,7 +98,7 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
                     [
                         epoch,
                         s.Snapshot is { Version: > 0 } snapshot ? snapshot.Bytes : RedisValue.EmptyString,
-                        JsonSerializer.SerializeToUtf8Bytes(s.State, Json),
+                        StateEncoding.Encode(s.State),
                         _prefix + "snapshots",
                         s.Announce ? "1" : "0",
                     ]);
@@ -235,7 +227,7 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
     private static StoredService Stored(string service, RedisValue snapshot, RedisValue state) => new(
         service,
         snapshot.IsNullOrEmpty ? null : ParseSnapshot(snapshot),
-        state.IsNullOrEmpty ? null : JsonSerializer.Deserialize<ServiceControllerState>((byte[])state!, Json));
+        state.IsNullOrEmpty ? null : StateEncoding.Decode((byte[])state!));
 
     // The service in braces is the Redis Cluster hash tag: the three keys of a service hash to one slot.
     private RedisKey SnapshotKey(string service) => _prefix + "{" + service + "}:snapshot";

@@ -111,15 +111,15 @@ public sealed class RedisClusterStateTests
         Assert.Equal(2, await store.CurrentEpochAsync());
         var held = (await store.LoadAsync()).ToDictionary(s => s.Service, s => s.State!.Endpoints);
 
-        // A still believes it leads: its write is refused, and it steps down.
+        // A still believes it leads: its write is refused, and it steps down (its services leave its fleet).
+        var fleet = a.App.Services.GetRequiredService<Fleet>();
+        var late = Services.Select(s => new ServiceRecord(s, null, fleet.Capture(s)!, Announce: false)).ToList();
         Assert.False(await a.App.Services.GetRequiredService<StateWriter>().WriteAsync());
         Assert.False(a.App.Services.GetRequiredService<Ownership>().Owned.ContainsKey(0));
 
         // Past the epoch check too (as if it raced B's increment): each service B claimed refuses epoch 1 in its own slot.
         await using var connection = await cluster.ConnectAsync();
         await connection.GetDatabase().StringSetAsync("robinhood:epoch", 1);
-        var fleet = a.App.Services.GetRequiredService<Fleet>();
-        var late = Services.Select(s => new ServiceRecord(s, null, fleet.Capture(s)!, Announce: false)).ToList();
         Assert.False(await store.WriteAsync(1, late));
         var now = (await store.LoadAsync()).ToDictionary(s => s.Service, s => s.State!.Endpoints);
         Assert.Equal(Services.Order(), now.Keys.Order());

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Robinhood.Controller.Control;
@@ -5,13 +6,15 @@ using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Persistence;
 using Robinhood.Controller.Tests.Hosting;
 using Robinhood.V1;
+using Robinhood.Control.Persistence;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace Robinhood.Controller.Tests.Persistence;
 
 /// <summary>State in a real redis-server: round trip, restart, fencing, and Redis going away and coming back.</summary>
 [Collection(RedisCollection.Name)]
-public sealed class RedisStateTests
+public sealed class RedisStateTests(ITestOutputHelper output)
 {
     private const string Service = "checkout";
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -33,6 +36,61 @@ public sealed class RedisStateTests
         var expected = controller.App.Services.GetRequiredService<Fleet>().Capture(Service)!;
         Assert.Equal(expected.Endpoints, stored.State!.Endpoints);
         Assert.Equal(1, await controller.App.Services.GetRequiredService<StateStore>().CurrentEpochAsync());
+    }
+
+    [Fact]
+    public async Task Tick_HundredEndpoints_StoresUnder23KilobytesOfState()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var time = new FakeTimeProvider();
+        await using var controller = await StartAsync(redis, time);
+        var fleet = new ModelledService(Service, 100, seed: 5);
+        using var stream = new ReportStream(controller.Reporter);
+
+        var last = await RunAsync(controller, time, fleet, stream, ticks: 30);
+        await StoredAsync(controller, last.Version);
+
+        await using var connection = await redis.ConnectAsync();
+        var state = (byte[])(await connection.GetDatabase().StringGetAsync($"robinhood:{{{Service}}}:state"))!;
+        var json = JsonSerializer.SerializeToUtf8Bytes(StateEncoding.Decode(state), StateEncodingTests.EarlierJson);
+        output.WriteLine($"state of {last.Endpoints.Count} endpoints: {state.Length} bytes stored, {json.Length} as the earlier JSON");
+        Assert.Equal(100, last.Endpoints.Count);
+        Assert.InRange(state.Length, 1, 23_000);
+    }
+
+    [Fact]
+    public async Task Restart_StateInEarlierJson_RestoredAndWrittenBackInTheNewEncoding()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var fleet = new ModelledService(Service, 10, seed: 6);
+        var time = new FakeTimeProvider();
+        WeightSnapshot before;
+        ServiceControllerState earlier;
+        await using (var first = await StartAsync(redis, time))
+        {
+            using var stream = new ReportStream(first.Reporter);
+            before = await RunAsync(first, time, fleet, stream, ticks: 30);
+            await StoredAsync(first, before.Version);
+            earlier = first.App.Services.GetRequiredService<Fleet>().Capture(Service)!;
+        }
+
+        // What the version before this encoding stored for the same state.
+        await using var connection = await redis.ConnectAsync();
+        var db = connection.GetDatabase();
+        await db.StringSetAsync($"robinhood:{{{Service}}}:state", JsonSerializer.SerializeToUtf8Bytes(earlier, StateEncodingTests.EarlierJson));
+
+        time.Advance(TimeSpan.FromSeconds(3));
+        await using var second = await StartAsync(redis, time);
+        Assert.Equal(earlier.Endpoints.Select(e => e.Integral), second.App.Services.GetRequiredService<Fleet>().Capture(Service)!.Endpoints.Select(e => e.Integral));
+
+        using var again = new ReportStream(second.Reporter);
+        var after = await RunAsync(second, time, fleet, again, ticks: 1);
+        var change = ModelledService.MaxRelativeChange(before, after);
+        Assert.True(change < 0.05, $"weights moved {change:P1} across the restart");
+        await StoredAsync(second, after.Version);
+        var rewritten = (byte[])(await db.StringGetAsync($"robinhood:{{{Service}}}:state"))!;
+        Assert.Equal(0x0A, rewritten[0]);
+        Assert.Equal(earlier.Endpoints.Select(e => e.Endpoint), StateEncoding.Decode(rewritten).Endpoints.Select(e => e.Endpoint));
     }
 
     [Fact]
