@@ -1,3 +1,4 @@
+using System.Buffers;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Robinhood.Control;
@@ -74,45 +75,56 @@ public sealed class PublishedSnapshot
     {
         ArgumentNullException.ThrowIfNull(weights);
         var timestamp = Timestamp.FromDateTimeOffset(computedAt);
-        var size = weights.Service.Length != 0 ? CodedOutputStream.ComputeStringSize(weights.Service) + 1 : 0;
-        if (version != 0)
+        var endpoints = weights.Endpoints;
+        // Each endpoint's size is measured once (its strings' UTF-8 lengths), for the total and for its length prefix.
+        var sizes = ArrayPool<int>.Shared.Rent(endpoints.Count);
+        try
         {
-            size += CodedOutputStream.ComputeUInt64Size(version) + 1;
-        }
+            var size = weights.Service.Length != 0 ? CodedOutputStream.ComputeStringSize(weights.Service) + 1 : 0;
+            if (version != 0)
+            {
+                size += CodedOutputStream.ComputeUInt64Size(version) + 1;
+            }
 
-        foreach (var e in weights.Endpoints)
+            for (var i = 0; i < endpoints.Count; i++)
+            {
+                sizes[i] = Size(endpoints[i]);
+                size += CodedOutputStream.ComputeLengthSize(sizes[i]) + sizes[i] + 1;
+            }
+
+            size += CodedOutputStream.ComputeMessageSize(timestamp) + 1;
+
+            var bytes = new byte[size];
+            var output = new CodedOutputStream(bytes);
+            // Fields in number order, defaults left out, as WeightSnapshot.WriteTo does.
+            if (weights.Service.Length != 0)
+            {
+                output.WriteRawTag(10);
+                output.WriteString(weights.Service);
+            }
+
+            if (version != 0)
+            {
+                output.WriteRawTag(16);
+                output.WriteUInt64(version);
+            }
+
+            for (var i = 0; i < endpoints.Count; i++)
+            {
+                output.WriteRawTag(26);
+                output.WriteLength(sizes[i]);
+                Write(output, endpoints[i]);
+            }
+
+            output.WriteRawTag(34);
+            output.WriteMessage(timestamp);
+            output.CheckNoSpaceLeft();
+            return new PublishedSnapshot(weights.Service, version, timestamp, bytes, message: null);
+        }
+        finally
         {
-            size += CodedOutputStream.ComputeLengthSize(Size(e)) + Size(e) + 1;
+            ArrayPool<int>.Shared.Return(sizes);
         }
-
-        size += CodedOutputStream.ComputeMessageSize(timestamp) + 1;
-
-        var bytes = new byte[size];
-        var output = new CodedOutputStream(bytes);
-        // Fields in number order, defaults left out, as WeightSnapshot.WriteTo does.
-        if (weights.Service.Length != 0)
-        {
-            output.WriteRawTag(10);
-            output.WriteString(weights.Service);
-        }
-
-        if (version != 0)
-        {
-            output.WriteRawTag(16);
-            output.WriteUInt64(version);
-        }
-
-        foreach (var e in weights.Endpoints)
-        {
-            output.WriteRawTag(26);
-            output.WriteLength(Size(e));
-            Write(output, e);
-        }
-
-        output.WriteRawTag(34);
-        output.WriteMessage(timestamp);
-        output.CheckNoSpaceLeft();
-        return new PublishedSnapshot(weights.Service, version, timestamp, bytes, message: null);
     }
 
     /// <summary>The published utilization: the signal, or 0 where it is not finite.</summary>
