@@ -43,7 +43,7 @@ public sealed class ReplicaKilledAgainstInProcessKubernetesApiTests(ITestOutputH
             var moved = Services.Where(s => victimShards.Contains(map.Of(s))).ToList();
             var survivors = replicas.Where(r => r != victim).ToList();
             await using var connection = await setup.ConnectRedisAsync();
-            var epochs = moved.ToDictionary(s => s, s => (long)connection.GetDatabase().StringGet($"robinhood:{{{s}}}:epoch"));
+            var epochs = await EpochsAsync(connection.GetDatabase(), moved);
             agents.Move(victim.GrpcAddress, [.. survivors.Select(r => r.GrpcAddress)]);
             var killed = DateTimeOffset.UtcNow;
             await victim.KillAsync();
@@ -76,7 +76,8 @@ public sealed class ReplicaKilledAgainstInProcessKubernetesApiTests(ITestOutputH
             // No lost state: every moved service claimed under a newer epoch; nothing computed from the new owners owning
             // (once restored, which this test saw at `owned`) to the grace after their taking the Lease; their first
             // weights after it continue the killed replica's, the endpoints ACTIVE (not warming again as new ones).
-            Assert.All(moved, s => Assert.True((long)connection.GetDatabase().StringGet($"robinhood:{{{s}}}:epoch") > epochs[s], $"{s} not claimed again"));
+            var claimed = await EpochsAsync(connection.GetDatabase(), moved);
+            Assert.All(moved, s => Assert.True(claimed[s] > epochs[s], $"{s} not claimed again"));
             await Task.Delay(Grace + TimeSpan.FromSeconds(3));
             var (early, largest, compared) = agents.Handovers(moved, s => (killed, owned, taken[map.Of(s)] + Grace));
             Assert.All(agents.Agents.Where(a => moved.Contains(a.Fleet.Service)), a => Assert.All(a.Latest!.Endpoints, e => Assert.Equal(EndpointState.Active, e.State)));

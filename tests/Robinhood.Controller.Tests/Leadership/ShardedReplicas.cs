@@ -85,6 +85,19 @@ internal sealed class ShardedReplicas : IAsyncDisposable
 
     public Task<ConnectionMultiplexer> ConnectRedisAsync() => ConnectionMultiplexer.ConnectAsync(Redis);
 
+    /// <summary>
+    /// Each service's epoch in Redis, read at once and asynchronously: a synchronous read holds a thread-pool thread
+    /// while it waits, and in a process running replicas on a starved pool it timed out (syncTimeout) with the
+    /// answer queued behind that pool.
+    /// </summary>
+    public static async Task<Dictionary<string, long>> EpochsAsync(IDatabase db, IReadOnlyList<string> services)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(services);
+        var epochs = await Task.WhenAll(services.Select(s => db.StringGetAsync($"robinhood:{{{s}}}:epoch")));
+        return services.Zip(epochs).ToDictionary(e => e.First, e => (long)e.Second);
+    }
+
     /// <summary>A replica's arguments beside its listen addresses: Kubernetes on, the services, the shards, Redis, the loop.</summary>
     public string[] Args(string identity) =>
     [

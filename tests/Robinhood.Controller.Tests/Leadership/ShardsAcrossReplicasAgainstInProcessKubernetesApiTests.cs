@@ -67,7 +67,9 @@ public sealed class ShardsAcrossReplicasAgainstInProcessKubernetesApiTests(ITest
             await using (var connection = await setup.ConnectRedisAsync())
             {
                 var keys = Services.Select(s => (RedisKey)$"robinhood:{{{s}}}:state").ToList();
-                Assert.All(keys, k => Assert.True(connection.GetDatabase().KeyExists(k), $"{k} missing"));
+                var db = connection.GetDatabase();
+                var exist = await Task.WhenAll(keys.Select(k => db.KeyExistsAsync(k)));
+                Assert.All(keys.Zip(exist), k => Assert.True(k.Second, $"{k.First} missing"));
                 Assert.Equal(3, keys.Select(k => RedisCluster.NodeOf(connection, k)).Distinct().Count());
             }
 

@@ -74,20 +74,24 @@ public sealed class UpgradeFromSingleLeaseTests(ITestOutputHelper output)
         using var agents = new ModelledAgents(setup.Fleets, _ => replica.GrpcAddress);
         await Eventually.TrueAsync(() => ownership.Owned.Count == Shards, TimeSpan.FromSeconds(30));
         await agents.SteadyAsync();
-        Assert.Equal(7L + Shards, (long)db.StringGet("robinhood:epoch"));
-        Assert.All(Services, s => Assert.InRange((long)db.StringGet(Key(s, "epoch")), 8, 7 + Shards));
+        Assert.Equal(7L + Shards, (long)await db.StringGetAsync("robinhood:epoch"));
+        var taken = await EpochsAsync(db, Services);
+        Assert.All(Services, s => Assert.InRange(taken[s], 8, 7 + Shards));
 
         // The old leader, still running, writes with its epoch: refused at the global epoch and at every service's.
         // Nothing of it is stored: each snapshot is still the new replica's (whose own writes go on, never backwards).
-        var before = Services.ToDictionary(s => s, s => StoredSnapshot(db, s).Version);
+        var before = (await StoredSnapshotsAsync(db)).ToDictionary(p => p.Key, p => p.Value.Version);
         Assert.Equal(7L + Shards, (long)await db.ScriptEvaluateAsync(OldFenceScript, ["robinhood:epoch"], [7]));
+        var current = await EpochsAsync(db, Services);
         foreach (var s in Services)
         {
-            Assert.Equal((long)db.StringGet(Key(s, "epoch")), (long)await OldWriteAsync(db, s, 7, [9, 9, 9], "{}"));
+            Assert.Equal(current[s], (long)await OldWriteAsync(db, s, 7, [9, 9, 9], "{}"));
         }
 
-        Assert.All(Services, s => Assert.InRange(StoredSnapshot(db, s).Version, before[s], ulong.MaxValue));
-        Assert.All(Services, s => Assert.NotEqual("{}", (string?)db.StringGet(Key(s, "state"))));
+        var after = await StoredSnapshotsAsync(db);
+        Assert.All(Services, s => Assert.InRange(after[s].Version, before[s], ulong.MaxValue));
+        var states = await Task.WhenAll(Services.Select(s => db.StringGetAsync(Key(s, "state"))));
+        Assert.All(states, state => Assert.NotEqual("{}", (string?)state));
 
         // Another old replica takes the old Lease (its holder was replaced): the next epoch, every service claimed. It
         // cannot read the state this version stores (protobuf; it reads JSON), so its restore fails and, as that version
@@ -106,7 +110,8 @@ public sealed class UpgradeFromSingleLeaseTests(ITestOutputHelper output)
 
         await Eventually.TrueAsync(() => Services.All(s => ownership.Owned.TryGetValue(ownership.Map.Of(s), out var o) && o.Epoch > old), TimeSpan.FromSeconds(20));
         var retaken = DateTime.UtcNow - claimed;
-        Assert.All(Services, s => Assert.True((long)db.StringGet(Key(s, "epoch")) > old, $"{s} not claimed back"));
+        var reclaimed = await EpochsAsync(db, Services);
+        Assert.All(Services, s => Assert.True(reclaimed[s] > old, $"{s} not claimed back"));
 
         // The old replica is fenced again; the new replica controls on from the weights stored before the claim, versions rising.
         Assert.NotEqual(0L, (long)await db.ScriptEvaluateAsync(OldFenceScript, ["robinhood:epoch"], [old]));
@@ -133,7 +138,11 @@ public sealed class UpgradeFromSingleLeaseTests(ITestOutputHelper output)
 
     private static string Key(string service, string what) => $"robinhood:{{{service}}}:{what}";
 
-    private static WeightSnapshot StoredSnapshot(IDatabase db, string service) => WeightSnapshot.Parser.ParseFrom((byte[])db.StringGet(Key(service, "snapshot"))!);
+    private static async Task<Dictionary<string, WeightSnapshot>> StoredSnapshotsAsync(IDatabase db)
+    {
+        var stored = await Task.WhenAll(Services.Select(s => db.StringGetAsync(Key(s, "snapshot"))));
+        return Services.Zip(stored).ToDictionary(p => p.First, p => WeightSnapshot.Parser.ParseFrom((byte[])p.Second!));
+    }
 
     private static Task<RedisResult> OldWriteAsync(IDatabase db, string service, long epoch, byte[] snapshot, string state) =>
         db.ScriptEvaluateAsync(OldWriteScript, [Key(service, "epoch"), Key(service, "snapshot"), Key(service, "state")],

@@ -50,7 +50,8 @@ public sealed class RedisClusterStateTests
         {
             RedisKey[] keys = [$"robinhood:{{{service}}}:snapshot", $"robinhood:{{{service}}}:state", $"robinhood:{{{service}}}:epoch"];
             Assert.Single(keys.Select(k => connection.HashSlot(k)).Distinct());
-            Assert.All(keys, k => Assert.True(connection.GetDatabase().KeyExists(k), $"{k} missing"));
+            var exist = await Task.WhenAll(keys.Select(k => connection.GetDatabase().KeyExistsAsync(k)));
+            Assert.All(keys.Zip(exist), k => Assert.True(k.Second, $"{k.First} missing"));
             nodes.Add(RedisCluster.NodeOf(connection, keys[0]));
         }
 
