@@ -34,7 +34,7 @@ public static class DashboardEndpoints
             http.Response.Headers["X-Total-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Results.Json(services, Json);
         });
-        app.MapGet("/api/services/{service}/endpoints", (string service, FleetView view) => view.Diagnose(service) is { } endpoints
+        app.MapGet("/api/services/{service}/endpoints", async (string service, FleetView view, CancellationToken cancellationToken) => await view.DiagnoseAsync(service, cancellationToken) is { } endpoints
             ? Results.Json(endpoints, Json)
             : HttpProblems.UnknownService(service));
         app.MapGet("/api/shards", (Ownership ownership, SnapshotCache cache) => Results.Json(Shards(ownership, cache), Json));

@@ -175,11 +175,15 @@ public sealed class FleetView
 
     /// <summary>
     /// Every endpoint's capacity estimate and the terms of the loop's last step: this replica's own for a service it
-    /// controls, else as of its last read of the stored state. Null for a service this replica has no state of.
+    /// controls, else from its owner's stored state (read from Redis first when this replica has not read it within
+    /// <see cref="FollowedState.Interest"/>). Null for a service this replica has no state of.
     /// </summary>
-    public IReadOnlyList<EndpointDiagnostics>? Diagnose(string service)
+    public async Task<IReadOnlyList<EndpointDiagnostics>?> DiagnoseAsync(string service, CancellationToken cancellationToken)
     {
-        var state = Follows(service) ? _followed?.Get(service) : _fleet?.Capture(service);
+        // Only services this view shows are read from Redis: an unknown name asks for nothing.
+        var state = !Follows(service) ? _fleet?.Capture(service)
+            : _followed is { } followed && _services.ContainsKey(service) ? await followed.GetAsync(service, cancellationToken).ConfigureAwait(false)
+            : null;
         return state is null ? null : [.. state.Endpoints.Select(EndpointDiagnostics.Of)];
     }
 

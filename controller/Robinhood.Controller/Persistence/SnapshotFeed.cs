@@ -10,7 +10,8 @@ namespace Robinhood.Controller.Persistence;
 /// (the services it controls are fed by its ticks), so any replica serves Watch and xDS for every service:
 /// pub/sub as they are written, plus a full read every <c>Robinhood:Redis:ResyncInterval</c> and whenever the
 /// connection comes back (a missed message heals there), and, at each full read, the stored controller states of
-/// those services (<see cref="FollowedState"/>: mode, overrides, the loop's terms for the dashboard). A service its
+/// those of them someone looked at lately (<see cref="FollowedState"/>: mode, overrides, the loop's terms for the
+/// dashboard). A service its
 /// owner forgot is removed (its empty snapshot on the channel, or its absence at a resync).
 /// </summary>
 public sealed class SnapshotFeed(
@@ -23,6 +24,10 @@ public sealed class SnapshotFeed(
     TimeProvider time) : BackgroundService
 {
     private readonly SemaphoreSlim _resyncNow = new(0, 1);
+    private long _resyncs;
+
+    /// <summary>Full reads completed since start; for tests and tools.</summary>
+    public long Resyncs => Interlocked.Read(ref _resyncs);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -91,7 +96,7 @@ public sealed class SnapshotFeed(
 
     private async Task ResyncAsync()
     {
-        var stored = await store.LoadAsync(s => !ownership.Owns(s)).ConfigureAwait(false);
+        var stored = await store.LoadAsync(s => !ownership.Owns(s), followed.Wanted).ConfigureAwait(false);
         cache.Set([.. stored.Select(s => s.Snapshot).OfType<WeightSnapshot>().Select(PublishedSnapshot.Of)]);
         // A forgotten service whose message was missed goes here.
         var names = stored.Select(s => s.Service).ToHashSet(StringComparer.Ordinal);
@@ -101,6 +106,7 @@ public sealed class SnapshotFeed(
         }
 
         followed.Set(stored);
+        Interlocked.Increment(ref _resyncs);
     }
 
     /// <summary>A published snapshot; the empty one (version 0) says its owner forgot the service.</summary>

@@ -155,10 +155,10 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
     }
 
     /// <summary>
-    /// What is stored of the services <paramref name="which"/> picks (all when null): snapshot and state; read only,
-    /// for a replica resyncing.
+    /// What is stored of the services <paramref name="which"/> picks (all when null): snapshot, and the state of those
+    /// <paramref name="withState"/> picks (all when null); read only, for a replica resyncing.
     /// </summary>
-    public async Task<IReadOnlyList<StoredService>> LoadAsync(Func<string, bool>? which = null)
+    public async Task<IReadOnlyList<StoredService>> LoadAsync(Func<string, bool>? which = null, Func<string, bool>? withState = null)
     {
         var db = await Database().ConfigureAwait(false);
         var names = await NamesAsync(db, which).ConfigureAwait(false);
@@ -166,7 +166,7 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
         foreach (var chunk in names.Chunk(Batch))
         {
             var snapshots = chunk.Select(n => db.StringGetAsync(SnapshotKey(n))).ToArray();
-            var states = chunk.Select(n => db.StringGetAsync(StateKey(n))).ToArray();
+            var states = chunk.Select(n => withState?.Invoke(n) ?? true ? db.StringGetAsync(StateKey(n)) : Task.FromResult(RedisValue.Null)).ToArray();
             await Task.WhenAll([.. snapshots, .. states]).ConfigureAwait(false);
             for (var i = 0; i < chunk.Length; i++)
             {
@@ -175,6 +175,13 @@ public sealed class StateStore(RedisConnection connection, IOptions<RedisOptions
         }
 
         return loaded;
+    }
+
+    /// <summary>The stored state of one service (null when none); read only.</summary>
+    public async Task<ServiceControllerState?> LoadStateAsync(string service)
+    {
+        var state = await (await Database().ConfigureAwait(false)).StringGetAsync(StateKey(service)).ConfigureAwait(false);
+        return state.IsNullOrEmpty ? null : StateEncoding.Decode((byte[])state!);
     }
 
     /// <summary>

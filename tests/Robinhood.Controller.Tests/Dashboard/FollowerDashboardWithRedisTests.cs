@@ -31,10 +31,8 @@ public sealed class FollowerDashboardWithRedisTests
     public async Task ServicesApi_OnFollower_ShowsTheLeadersLatestSnapshot()
     {
         await using var redis = await RedisServer.StartAsync();
-        // The follower starts first and is demoted, so the leader starting after it holds the newest epoch.
         var followerTime = new FakeTimeProvider();
-        await using var follower = await RedisStateTests.StartAsync(redis, followerTime);
-        follower.App.Services.GetRequiredService<Ownership>().Release(0, "test: the other replica leads");
+        await using var follower = await RedisStateTests.StartFollowerAsync(redis, followerTime);
         var leaderTime = new FakeTimeProvider(followerTime.GetUtcNow());
         await using var leader = await RedisStateTests.StartAsync(redis, leaderTime);
         Assert.True(leader.App.Services.GetRequiredService<Ownership>().Owned.ContainsKey(0));
@@ -67,9 +65,8 @@ public sealed class FollowerDashboardWithRedisTests
     {
         await using var redis = await RedisServer.StartAsync();
         var followerTime = new FakeTimeProvider();
-        await using var follower = await RedisStateTests.StartAsync(redis, followerTime, AdminApi.TokenArg);
+        await using var follower = await RedisStateTests.StartFollowerAsync(redis, followerTime, AdminApi.TokenArg);
         var followerOwnership = follower.App.Services.GetRequiredService<Ownership>();
-        followerOwnership.Release(0, "test: the other replica leads");
         var leaderTime = new FakeTimeProvider(followerTime.GetUtcNow());
         await using var leader = await RedisStateTests.StartAsync(redis, leaderTime, AdminApi.TokenArg);
         var leaderAddress = leader.App.Services.GetRequiredService<Ownership>().AdvertisedAddress;

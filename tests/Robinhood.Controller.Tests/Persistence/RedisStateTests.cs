@@ -212,6 +212,17 @@ public sealed class RedisStateTests(ITestOutputHelper output)
     internal static Task<RunningController> StartAsync(string redis, TimeProvider time, params string[] args) =>
         RunningController.StartAsync(time, [$"--ConnectionStrings:Redis={redis}", $"--Robinhood:Control:Interval={Interval}", .. args]);
 
+    /// <summary>
+    /// A replica that does not lead: started, then demoted from the shard it took, so a leader started after it holds
+    /// the newer epoch.
+    /// </summary>
+    internal static async Task<RunningController> StartFollowerAsync(RedisServer redis, TimeProvider time, params string[] args)
+    {
+        var follower = await StartAsync(redis, time, args);
+        follower.App.Services.GetRequiredService<Ownership>().Release(0, "test: the other replica leads");
+        return follower;
+    }
+
     /// <summary>Reports the modelled fleet under the current weights and ticks, <paramref name="ticks"/> times.</summary>
     internal static async Task<WeightSnapshot> RunAsync(RunningController controller, FakeTimeProvider time, ModelledService fleet, ReportStream stream, int ticks)
     {
