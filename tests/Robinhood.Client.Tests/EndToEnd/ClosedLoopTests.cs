@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -19,6 +20,7 @@ namespace Robinhood.Client.Tests.EndToEnd;
 public sealed class ClosedLoopTests
 {
     private const string Service = "shop";
+    private const int Rate = 250;
     private static readonly double[] Capacities = [50, 100, 150, 200];
 
     [Fact]
@@ -41,19 +43,27 @@ public sealed class ClosedLoopTests
         {
             using var http = new HttpClient();
             await ClientHost.WaitUntilAsync(
-                () => http.GetAsync(new Uri(proxyAddress, "/buy")).GetAwaiter().GetResult().IsSuccessStatusCode,
+                async () =>
+                {
+                    using var response = await http.GetAsync(new Uri(proxyAddress, "/buy"));
+                    return response.IsSuccessStatusCode;
+                },
                 "the proxy to learn the backends from the controller",
                 timeoutMs: 15_000);
             var failures = 0;
             using var stop = new CancellationTokenSource();
             // 250 req/s against 500 req/s of capacity: average utilization 0.5; round robin would put b0 at 1.25.
+            // Each beat sends what is due since the start: on a loaded machine the timer skips beats (PeriodicTimer
+            // coalesces them), and five a beat delivered 144 req/s, 15 of them to b0, whose per-second count then
+            // moves its reported utilization 7% a request.
             var run = Task.Run(async () =>
             {
                 using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
                 var pending = new List<Task>();
+                var started = Stopwatch.StartNew();
                 while (!stop.IsCancellationRequested && await pace.WaitForNextTickAsync())
                 {
-                    for (var i = 0; i < 5; i++)
+                    for (var due = (int)(started.Elapsed.TotalSeconds * Rate); pending.Count < due;)
                     {
                         pending.Add(Send(http, proxyAddress, () => Interlocked.Increment(ref failures)));
                     }

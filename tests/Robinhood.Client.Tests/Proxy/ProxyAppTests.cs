@@ -49,7 +49,7 @@ public sealed class ProxyAppTests : IAsyncLifetime
         await _proxy.StartAsync();
         var addresses = await ProxyAddresses.OfAsync(_proxy);
         (_proxyAddress, _grpcAddress, _managementAddress) = (addresses.Traffic, addresses.Grpc, addresses.Management);
-        await ClientHost.WaitUntilAsync(() => Get("/").StatusCode == HttpStatusCode.OK, "the proxy to have web's endpoints");
+        await ClientHost.WaitUntilAsync(async () => await StatusAsync("/") == HttpStatusCode.OK, "the proxy to have web's endpoints");
     }
 
     public async Task DisposeAsync()
@@ -108,7 +108,7 @@ public sealed class ProxyAppTests : IAsyncLifetime
         try
         {
             _controller.Publish("web", 2, [.. Weights(1000, 1000, 1000, 1000), (e.Endpoint, 4000)]);
-            await ClientHost.WaitUntilAsync(() => Get("/").Content.ReadAsStringAsync().Result == "e", "e to receive traffic");
+            await ClientHost.WaitUntilAsync(async () => await _http.GetStringAsync(new Uri(_proxyAddress, "/")) == "e", "e to receive traffic");
 
             var toE = 0;
             for (var i = 0; i < 800; i++)
@@ -153,7 +153,11 @@ public sealed class ProxyAppTests : IAsyncLifetime
         Assert.Contains(await _http.GetStringAsync(new Uri(_proxyAddress, "/metrics")), new[] { "a", "b", "c", "d" });
     }
 
-    private HttpResponseMessage Get(string path) => _http.GetAsync(new Uri(_proxyAddress, path)).GetAwaiter().GetResult();
+    private async Task<HttpStatusCode> StatusAsync(string path)
+    {
+        using var response = await _http.GetAsync(new Uri(_proxyAddress, path));
+        return response.StatusCode;
+    }
 
     private (string, uint)[] Weights(params uint[] weights) =>
         _backends.Zip(weights, (b, w) => (b.Endpoint, w)).ToArray();

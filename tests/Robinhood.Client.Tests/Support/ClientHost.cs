@@ -32,10 +32,17 @@ public static class ClientHost
     }
 
     /// <summary>Waits (bounded) until the condition holds; for state that changes on another thread.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, int timeoutMs = 10_000)
+    public static Task WaitUntilAsync(Func<bool> condition, string what, int timeoutMs = 10_000) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), what, timeoutMs);
+
+    /// <summary>
+    /// As <see cref="WaitUntilAsync(Func{bool}, string, int)"/> for a condition that asks over the network: awaited, not
+    /// waited on, so no thread-pool thread is held while the test process is starved of them.
+    /// </summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int timeoutMs = 10_000)
     {
         var deadline = Environment.TickCount64 + timeoutMs;
-        while (!condition())
+        while (!await condition())
         {
             if (Environment.TickCount64 > deadline)
             {
