@@ -89,6 +89,9 @@ public static class ControllerMetrics
     public static readonly Counter Forwarded = Metrics.CreateCounter(
         "robinhood_controller_reports_forwarded_total", "Reports forwarded to the owner of their service's shard, by outcome.", "outcome");
 
+    public static readonly Counter AdminForwarded = Metrics.CreateCounter(
+        "robinhood_controller_admin_calls_forwarded_total", "Admin calls for a service another replica controls, by outcome: forwarded and answered, unreachable or timeout; not forwarded as too_large, no_owner (503), not_advertised or loop (409).", "outcome");
+
     public static readonly Counter MembershipEvents = Metrics.CreateCounter(
         "robinhood_controller_membership_events_total", "EndpointSlice watch events and relists, by kind.", "kind");
 

@@ -15,16 +15,20 @@ namespace Robinhood.Controller.Admin;
 /// <summary>
 /// The admin API on the Http endpoint: a service's rollout mode (Active, Shadow, Blend with a fraction) and
 /// per-endpoint overrides (drain, pin, release), live, kept with the controller state (Redis). Every call needs
-/// <c>Authorization: Bearer &lt;Robinhood:Admin:Token&gt;</c>; only the replica that controls the service (leads its
-/// shard) answers: another refuses with 409, naming that leader in the message and in the <c>Robinhood-Leader</c> header.
+/// <c>Authorization: Bearer &lt;Robinhood:Admin:Token&gt;</c>; only the replica that controls the service (owns its
+/// shard) answers, and any other forwards the call to it (<see cref="AdminForwarder"/>). Every answer names the owner's
+/// gRPC address in the <c>Robinhood-Leader</c> header.
 /// </summary>
 public static partial class AdminEndpoints
 {
     /// <summary>Largest pinned weight: 100× the mean weight, the largest weight bound the options allow.</summary>
     public const uint MaxPinnedWeight = 100_000;
 
-    /// <summary>Header of a refusal by a replica that does not control the service: its leader's advertised gRPC address.</summary>
+    /// <summary>Header naming the advertised gRPC address of the replica that controls the service (that answered, or would).</summary>
     public const string OwnerHeader = "Robinhood-Leader";
+
+    /// <summary>The largest request body an admin call may have (its JSON is a few dozen bytes).</summary>
+    public const int MaxBodyBytes = 16 * 1024;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -33,7 +37,7 @@ public static partial class AdminEndpoints
 
     public static void MapAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin/services/{service}").AddEndpointFilter(Authorize);
+        var admin = app.MapGroup("/admin/services/{service}").WithMetadata(AdminForwarder.Route).AddEndpointFilter(Authorize);
         admin.MapGet("", (string service, Fleet fleet) => fleet.Capture(service) is { } state ? Results.Json(Show(state), Json) : HttpProblems.UnknownService(service));
         admin.MapPut("/rollout", (string service, RolloutRequest? body, Fleet fleet, ILoggerFactory logs) =>
         {
@@ -68,6 +72,15 @@ public static partial class AdminEndpoints
     private static async ValueTask<object?> Authorize(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        var ownership = http.RequestServices.GetRequiredService<Ownership>();
+        var service = http.Request.RouteValues["service"] as string ?? "";
+        var owns = ownership.Owns(service);
+        if (owns)
+        {
+            // Every answer of the owner names it, refusals too: a caller whose call was forwarded sees who judged it.
+            http.Response.Headers[OwnerHeader] = ownership.AdvertisedAddress;
+        }
+
         var token = http.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.Token;
         if (string.IsNullOrEmpty(token))
         {
@@ -83,25 +96,38 @@ public static partial class AdminEndpoints
             return Results.Problem("Authorization: Bearer <Robinhood:Admin:Token> is required", statusCode: StatusCodes.Status401Unauthorized);
         }
 
-        // Only the owner's state of a service ticks and is stored; another replica's would be overwritten.
-        var ownership = http.RequestServices.GetRequiredService<Ownership>();
-        var service = http.Request.RouteValues["service"] as string ?? "";
-        if (!ownership.Owns(service))
-        {
-            var owner = ownership.OwnerAddress(ownership.Map.Of(service));
-            if (owner is not null)
-            {
-                http.Response.Headers[OwnerHeader] = owner;
-            }
+        // Only the owner's state of a service ticks and is stored; another replica's would be overwritten. A call
+        // this replica could forward to the owner has been forwarded (AdminForwarder) before it got here.
+        return owns ? await next(context).ConfigureAwait(false) : NotOwner(http, ownership, service);
+    }
 
+    /// <summary>
+    /// A call for a service another replica controls that was not forwarded: 503 while the owner is not known (its
+    /// shard changing hands), else 409 naming it (an owner that advertises no Http address, or a call already
+    /// forwarded once, which is never forwarded again).
+    /// </summary>
+    private static IResult NotOwner(HttpContext http, Ownership ownership, string service)
+    {
+        var shown = HttpProblems.Cut(service);
+        var forwarder = http.RequestServices.GetRequiredService<AdminForwarder>();
+        var forwarded = http.Request.Headers.ContainsKey(AdminForwarder.ForwardedHeader);
+        // An owner with an Http address seen only now (after the forwarder looked) is also "retry": the next call is forwarded.
+        if (ownership.Owner(ownership.Map.Of(service)) is not { } owner || ownership.IsSelf(owner) || (!forwarded && owner.HttpAddress is not null))
+        {
+            forwarder.Count(AdminForwarder.Outcome.NoOwner);
+            http.Response.Headers.RetryAfter = forwarder.RetryAfterSeconds;
             return Results.Problem(
-                owner is null
-                    ? $"this replica does not control service '{HttpProblems.Cut(service)}' and the leader of its shard is not known yet (it is read from Redis); retry on the leading replica"
-                    : $"this replica does not control service '{HttpProblems.Cut(service)}'; the leader of its shard is {owner} (its advertised gRPC address): send admin calls to that replica's Http endpoint",
-                statusCode: StatusCodes.Status409Conflict);
+                $"this replica does not control service '{shown}' and the owner of its shard is not known yet (the shard is changing hands); retry in {forwarder.RetryAfterSeconds} s",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        return await next(context).ConfigureAwait(false);
+        http.Response.Headers[OwnerHeader] = owner.GrpcAddress;
+        forwarder.Count(forwarded ? AdminForwarder.Outcome.Loop : AdminForwarder.Outcome.NotAdvertised);
+        return Results.Problem(
+            forwarded
+                ? $"this replica does not control service '{shown}' and does not forward a call another replica forwarded; the leader of its shard is {owner.GrpcAddress} (its advertised gRPC address)"
+                : $"this replica does not control service '{shown}'; the leader of its shard is {owner.GrpcAddress} (its advertised gRPC address), which advertises no Http address to forward to: send admin calls to that replica's Http endpoint",
+            statusCode: StatusCodes.Status409Conflict);
     }
 
     private static IResult Change(string service, string endpoint, Fleet fleet, Func<ServiceController, bool> change, ILoggerFactory logs, string what)

@@ -11,4 +11,8 @@ public sealed class AdminOptions
     [MinLength(16, ErrorMessage = "Robinhood:Admin:Token must be at least 16 characters")]
     [MaxLength(4096, ErrorMessage = "Robinhood:Admin:Token must be at most 4096 characters")]
     public string? Token { get; set; }
+
+    /// <summary>How long a replica waits for the owner of a service's shard to answer an admin call it forwarded (504 past it).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "Robinhood:Admin:ForwardTimeout must be between 00:00:00.100 and 00:01:00")]
+    public TimeSpan ForwardTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -83,6 +83,10 @@ public static class ControllerHost
         builder.Services.AddAgentAuthentication();
         builder.Services.AddXds(builder.Configuration);
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<AdminForwarder>();
+        builder.Services.AddHttpClient(AdminForwarder.ClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            // Replica to replica, inside the cluster: never through an HTTP_PROXY, never following a redirect.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (builder.Configuration.GetValue<int>($"{DemoOptions.Section}:Endpoints") > 0)
         {
@@ -93,6 +97,7 @@ public static class ControllerHost
 
         var app = builder.Build();
         app.UseReadAccess();
+        app.Use(app.Services.GetRequiredService<AdminForwarder>().InvokeAsync);
         app.MapGrpcService<LoadReporterService>();
         app.MapGrpcService<WeightDiscoveryService>();
         app.MapXds();

@@ -27,10 +27,16 @@ public sealed class LeadershipOptions : IValidatableObject
     public string Identity { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
     /// <summary>
-    /// The gRPC address other replicas forward reports to while this one leads (written to Redis).
+    /// The gRPC address other replicas forward reports to while this one owns a shard (written on its Leases).
     /// Default: the Grpc endpoint's URL with a wildcard host replaced by POD_IP or the host name.
     /// </summary>
     public string? AdvertiseAddress { get; set; }
+
+    /// <summary>
+    /// The Http address other replicas forward admin calls to while this one owns a shard (written on its Leases).
+    /// Default: the Http endpoint's URL with a wildcard host replaced by POD_IP or the host name.
+    /// </summary>
+    public string? AdvertiseHttpAddress { get; set; }
 
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -58,6 +64,11 @@ public sealed class LeadershipOptions : IValidatableObject
         if (AdvertiseAddress is { Length: > 0 } a && !Uri.TryCreate(a, UriKind.Absolute, out _))
         {
             yield return new($"{Section}:AdvertiseAddress must be an absolute URL like http://10.0.0.5:7000 (got \"{a}\")");
+        }
+
+        if (AdvertiseHttpAddress is { Length: > 0 } h && !(Uri.TryCreate(h, UriKind.Absolute, out var http) && http.Scheme is "http" or "https"))
+        {
+            yield return new($"{Section}:AdvertiseHttpAddress must be an absolute http(s) URL like http://10.0.0.5:7001 (got \"{h}\")");
         }
     }
 }

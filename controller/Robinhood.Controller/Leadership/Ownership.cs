@@ -18,7 +18,7 @@ public sealed partial class Ownership
     private readonly Fleet _fleet;
     private readonly TimeProvider _time;
     private readonly ILogger<Ownership> _logger;
-    private readonly string?[] _owners;
+    private readonly ShardOwner?[] _owners;
     private volatile ImmutableDictionary<int, OwnedShard> _owned = ImmutableDictionary<int, OwnedShard>.Empty;
     private IShardWork[]? _works;
 
@@ -31,9 +31,10 @@ public sealed partial class Ownership
         _services = services;
         _time = time;
         _logger = logger;
-        _owners = new string?[map.Count];
+        _owners = new ShardOwner?[map.Count];
         Elected = configuration.GetValue<bool>("Robinhood:Kubernetes:Enabled");
-        AdvertisedAddress = Advertise(configuration, options.Value);
+        AdvertisedAddress = Advertise(options.Value.AdvertiseAddress, configuration["Kestrel:Endpoints:Grpc:Url"] ?? "http://0.0.0.0:7000");
+        AdvertisedHttpAddress = Advertise(options.Value.AdvertiseHttpAddress, configuration["Kestrel:Endpoints:Http:Url"] ?? "http://0.0.0.0:7001");
         foreach (var shard in map.All)
         {
             ControllerMetrics.ShardOwned.WithLabels(Label(shard)).Set(0);
@@ -48,17 +49,26 @@ public sealed partial class Ownership
     /// <summary>This replica's gRPC address, as other replicas reach it.</summary>
     public string AdvertisedAddress { get; }
 
+    /// <summary>This replica's Http (admin API) address, as other replicas reach it.</summary>
+    public string AdvertisedHttpAddress { get; }
+
     /// <summary>The shards this replica owns now.</summary>
     public IReadOnlyDictionary<int, OwnedShard> Owned => _owned;
 
     /// <summary>Whether this replica controls the service (owns its shard).</summary>
     public bool Owns(string service) => _owned.ContainsKey(Map.Of(service));
 
-    /// <summary>The gRPC address of the shard's owner as last seen; null while unknown.</summary>
-    public string? OwnerAddress(int shard) => Volatile.Read(ref _owners[shard]);
+    /// <summary>The shard's owner as last seen; null while unknown.</summary>
+    public ShardOwner? Owner(int shard) => Volatile.Read(ref _owners[shard]);
 
-    /// <summary>Records where a shard's owner is (from the election, or Redis).</summary>
-    internal void SeeOwner(int shard, string? address) => Volatile.Write(ref _owners[shard], address);
+    /// <summary>The gRPC address of the shard's owner as last seen; null while unknown.</summary>
+    public string? OwnerAddress(int shard) => Owner(shard)?.GrpcAddress;
+
+    /// <summary>Whether the shard's owner as last seen is this replica (it holds the Lease, perhaps still restoring).</summary>
+    public bool IsSelf(ShardOwner owner) => owner is not null && owner.GrpcAddress == AdvertisedAddress;
+
+    /// <summary>Records where a shard's owner is (from its Lease).</summary>
+    internal void SeeOwner(int shard, ShardOwner? owner) => Volatile.Write(ref _owners[shard], owner);
 
     /// <summary>Takes a shard whose state has been restored: every shard work starts on it.</summary>
     internal OwnedShard Acquire(int shard, long epoch)
@@ -72,7 +82,7 @@ public sealed partial class Ownership
             }
 
             _owned = _owned.SetItem(shard, owned);
-            SeeOwner(shard, AdvertisedAddress);
+            SeeOwner(shard, new ShardOwner(AdvertisedAddress, AdvertisedHttpAddress));
             foreach (var work in Works())
             {
                 work.Start(owned);
@@ -95,7 +105,7 @@ public sealed partial class Ownership
             }
 
             _owned = _owned.Remove(shard);
-            if (OwnerAddress(shard) == AdvertisedAddress)
+            if (Owner(shard) is { } owner && IsSelf(owner))
             {
                 SeeOwner(shard, null);
             }
@@ -130,15 +140,16 @@ public sealed partial class Ownership
     // Resolved at the first change, not in the constructor: shard works depend on services that depend on this.
     private IShardWork[] Works() => _works ??= [.. _services.GetServices<IShardWork>()];
 
-    private static string Advertise(IConfiguration configuration, LeadershipOptions options)
+    /// <summary>The configured address, else the listening URL with a wildcard host replaced by POD_IP or the host name.</summary>
+    private static string Advertise(string? configured, string listenUrl)
     {
-        if (options.AdvertiseAddress is { Length: > 0 } configured)
+        if (configured is { Length: > 0 })
         {
             return configured.TrimEnd('/');
         }
 
         var host = Environment.GetEnvironmentVariable("POD_IP") is { Length: > 0 } ip ? ip : Environment.MachineName;
-        return ListenAddress.Dialable(configuration["Kestrel:Endpoints:Grpc:Url"] ?? "http://0.0.0.0:7000", host);
+        return ListenAddress.Dialable(listenUrl, host);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "This replica now owns shard {Shard} (epoch {Epoch})")]

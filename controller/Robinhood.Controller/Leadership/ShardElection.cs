@@ -19,7 +19,10 @@ namespace Robinhood.Controller.Leadership;
 /// A Lease whose record has not changed for its duration, as this replica's clock measures from the read that
 /// first showed the change, has expired; a replica writes the time of its write as the renew time, so a Lease is
 /// never taken before its renew time plus its duration.
-/// Each holder writes its gRPC address on its Leases, which is where reports for the shard are forwarded.
+/// Each holder writes its gRPC address on its Leases, which is where reports for the shard are forwarded, and its
+/// Http address with its identity beside it, which is where admin calls are forwarded: a replica of an earlier
+/// version renewing a Lease keeps the annotations it does not know, so the Http address counts only while the
+/// identity beside it holds the Lease.
 /// </summary>
 public sealed partial class ShardElection(
     IKubernetes client,
@@ -34,6 +37,12 @@ public sealed partial class ShardElection(
 {
     /// <summary>The annotation a holder writes its gRPC address under.</summary>
     public const string AddressAnnotation = "robinhood/grpc-address";
+
+    /// <summary>The annotation a holder writes its Http (admin API) address under.</summary>
+    public const string HttpAddressAnnotation = "robinhood/http-address";
+
+    /// <summary>The annotation naming the holder that wrote <see cref="HttpAddressAnnotation"/>.</summary>
+    public const string HttpAddressHolderAnnotation = "robinhood/http-address-holder";
 
     private long _rounds;
 
@@ -108,8 +117,7 @@ public sealed partial class ShardElection(
         foreach (var shard in _shards)
         {
             // The last holder stays the best guess of where to forward until another replica takes the Lease.
-            ownership.SeeOwner(shard.Index, shard.Lease?.Spec?.HolderIdentity is { Length: > 0 } && shard.Lease.Metadata.Annotations is { } annotations
-                && annotations.TryGetValue(AddressAnnotation, out var address) ? address : null);
+            ownership.SeeOwner(shard.Index, Owner(shard.Lease));
             if (shard.Holder != Identity)
             {
                 if (shard.RenewedAt is not null)
@@ -182,8 +190,7 @@ public sealed partial class ShardElection(
     {
         var now = time.GetUtcNow();
         shard.Lease!.Spec.RenewTime = now.UtcDateTime;
-        shard.Lease.Metadata.Annotations ??= new Dictionary<string, string>();
-        shard.Lease.Metadata.Annotations[AddressAnnotation] = ownership.AdvertisedAddress;
+        Advertise(shard.Lease);
         if (await TryWriteAsync(shard, cancellationToken).ConfigureAwait(false))
         {
             shard.RenewedAt = now;
@@ -202,8 +209,7 @@ public sealed partial class ShardElection(
             Metadata = new V1ObjectMeta { Name = shard.Name, NamespaceProperty = Namespace },
             Spec = new V1LeaseSpec { LeaseTransitions = 0 },
         };
-        lease.Metadata.Annotations ??= new Dictionary<string, string>();
-        lease.Metadata.Annotations[AddressAnnotation] = ownership.AdvertisedAddress;
+        Advertise(lease);
         var spec = lease.Spec ??= new V1LeaseSpec();
         if (shard.Lease is not null)
         {
@@ -225,6 +231,29 @@ public sealed partial class ShardElection(
         LogAcquired(shard.Index, shard.Name);
         shard.Taking = TakeAsync(shard);
         return true;
+    }
+
+    /// <summary>Writes where this replica is reached on a Lease it holds or takes.</summary>
+    private void Advertise(V1Lease lease)
+    {
+        var annotations = lease.Metadata.Annotations ??= new Dictionary<string, string>();
+        annotations[AddressAnnotation] = ownership.AdvertisedAddress;
+        annotations[HttpAddressAnnotation] = ownership.AdvertisedHttpAddress;
+        annotations[HttpAddressHolderAnnotation] = Identity;
+    }
+
+    /// <summary>The owner a Lease names: its holder's addresses, the Http one only if that holder wrote it; null with no holder.</summary>
+    internal static ShardOwner? Owner(V1Lease? lease)
+    {
+        if (lease?.Spec?.HolderIdentity is not { Length: > 0 } holder || lease.Metadata.Annotations is not { } annotations
+            || !annotations.TryGetValue(AddressAnnotation, out var grpc))
+        {
+            return null;
+        }
+
+        var http = annotations.TryGetValue(HttpAddressHolderAnnotation, out var writer) && writer == holder
+            && annotations.TryGetValue(HttpAddressAnnotation, out var address) ? address : null;
+        return new ShardOwner(grpc, http);
     }
 
     /// <summary>Restores the shard and owns it, retrying while the Lease is held; released at once when it is lost.</summary>

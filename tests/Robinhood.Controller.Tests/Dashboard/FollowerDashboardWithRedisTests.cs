@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 using Robinhood.Control;
 using Robinhood.Control.Rollout;
 using Robinhood.Controller.Admin;
+using Robinhood.Controller.Control;
 using Robinhood.Controller.Dashboard;
 using Robinhood.Controller.Leadership;
 using Robinhood.Controller.Publish;
@@ -19,7 +20,8 @@ namespace Robinhood.Controller.Tests.Dashboard;
 /// <summary>
 /// Two controller replicas on one real redis-server: the one that does not lead never ticks, yet its
 /// <c>/api/services</c> shows what the leader published, and the leader's mode, overrides and loop terms; its admin API
-/// refuses, naming the leader.
+/// answers 503 while it knows no leader, refuses naming a leader that advertises no Http address (a replica of an
+/// earlier version), and forwards to one that does.
 /// </summary>
 [Collection(RedisCollection.Name)]
 public sealed class FollowerDashboardWithRedisTests
@@ -61,7 +63,7 @@ public sealed class FollowerDashboardWithRedisTests
     }
 
     [Fact]
-    public async Task AdminAndDashboard_OnFollower_RefusesNamingTheLeaderAndShowsTheLeadersModeOverrideAndTerms()
+    public async Task AdminAndDashboard_OnFollower_RefusesOrForwardsByWhatItKnowsOfTheLeaderAndShowsTheLeadersModeOverrideAndTerms()
     {
         await using var redis = await RedisServer.StartAsync();
         var followerTime = new FakeTimeProvider();
@@ -70,8 +72,13 @@ public sealed class FollowerDashboardWithRedisTests
         var leaderTime = new FakeTimeProvider(followerTime.GetUtcNow());
         await using var leader = await RedisStateTests.StartAsync(redis, leaderTime, AdminApi.TokenArg);
         var leaderAddress = leader.App.Services.GetRequiredService<Ownership>().AdvertisedAddress;
-        // Elected replicas read the owner's address from its shard Lease; this pair has no election, so the test tells it.
-        followerOwnership.SeeOwner(0, leaderAddress);
+        var unknown = await AdminAsync(follower, HttpMethod.Get, "");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unknown.Status);
+        Assert.Contains("the owner of its shard is not known yet", unknown.Body, StringComparison.Ordinal);
+        Assert.Equal("2", unknown.RetryAfter);
+        // Elected replicas read the owner's addresses from its shard Lease; this pair has no election, so the test tells it:
+        // first as a replica of an earlier version advertises itself, with no Http address.
+        followerOwnership.SeeOwner(0, new ShardOwner(leaderAddress, null));
         var fleet = new ModelledService(Service, 6, seed: 7);
         using var stream = new ReportStream(leader.Reporter);
         await RedisStateTests.RunAsync(leader, leaderTime, fleet, stream, ticks: 12);
@@ -107,14 +114,23 @@ public sealed class FollowerDashboardWithRedisTests
         Assert.All(terms.Where(t => t.Endpoint != drained), t => Assert.True(t.CapacityEstimate > 0, $"capacity estimate of {t.Endpoint}"));
         // The refusal changed nothing: the leader still blends.
         Assert.Contains("\"mode\":\"Blend\"", (await AdminAsync(leader, HttpMethod.Get, "")).Body, StringComparison.Ordinal);
+
+        // A leader that advertises its Http address gets the call, and its answer comes back as it gave it.
+        followerOwnership.SeeOwner(0, new ShardOwner(leaderAddress, leader.Http.BaseAddress!.ToString().TrimEnd('/')));
+        var forwarded = await AdminAsync(follower, HttpMethod.Put, "/rollout", new { mode = "Active" });
+        Assert.Equal(HttpStatusCode.OK, forwarded.Status);
+        Assert.Equal(leaderAddress, forwarded.Leader);
+        Assert.Contains("\"mode\":\"Active\"", forwarded.Body, StringComparison.Ordinal);
+        Assert.Equal(RolloutMode.Active, leader.App.Services.GetRequiredService<Fleet>().Capture(Service)!.Rollout.Mode);
     }
 
-    private static async Task<(HttpStatusCode Status, string Body, string? Leader)> AdminAsync(RunningController controller, HttpMethod method, string path, object? body = null)
+    private static async Task<(HttpStatusCode Status, string Body, string? Leader, string? RetryAfter)> AdminAsync(RunningController controller, HttpMethod method, string path, object? body = null)
     {
         using var request = AdminApi.Request(method, Service, path, body);
         using var response = await controller.Http.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(),
-            response.Headers.TryGetValues(AdminEndpoints.OwnerHeader, out var values) ? values.Single() : null);
+            response.Headers.TryGetValues(AdminEndpoints.OwnerHeader, out var values) ? values.Single() : null,
+            response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static async Task<IReadOnlyList<ServiceView>> ServicesAsync(RunningController controller) =>

@@ -28,6 +28,14 @@ internal sealed class ReplicaProcess : IAsyncDisposable
 
     public string HttpAddress { get; }
 
+    /// <summary>SIGSTOP: the process holds its sockets and Leases but answers nothing, as a replica stalled on its node.</summary>
+    public async Task PauseAsync()
+    {
+        using var kill = Process.Start("kill", ["-STOP", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     /// <summary>SIGKILL: no shutdown runs, no Lease is handed back.</summary>
     public async Task KillAsync()
     {

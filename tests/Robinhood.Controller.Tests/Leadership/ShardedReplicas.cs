@@ -115,7 +115,10 @@ internal sealed class ShardedReplicas : IAsyncDisposable
     public Task<RunningController> StartReplicaAsync(string identity) => RunningController.StartAsync(null, Args(identity));
 
     /// <summary>A replica as its own process, which can be killed.</summary>
-    public ReplicaProcess StartReplicaProcess(string identity) => new(identity, Args(identity));
+    public ReplicaProcess StartReplicaProcess(string identity) => StartReplicaProcess(identity, []);
+
+    /// <summary>A replica as its own process, with <paramref name="more"/> after its arguments (they win).</summary>
+    public ReplicaProcess StartReplicaProcess(string identity, string[] more) => new(identity, [.. Args(identity), .. more]);
 
     /// <summary>The shard's Lease as the API server holds it now.</summary>
     public V1Lease Lease(int shard) => Lease(Api, shard);
