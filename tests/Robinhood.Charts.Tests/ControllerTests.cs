@@ -80,6 +80,8 @@ public sealed class ControllerTests(HelmFixture helm)
         Assert.Equal("http://$(POD_IP):7000", container.Env("Robinhood__Leadership__AdvertiseAddress").Value);
         // $(POD_IP) expands only when POD_IP is defined earlier in the list.
         Assert.True(container.Env.IndexOf(container.Env("POD_IP")) < container.Env.IndexOf(container.Env("Robinhood__Leadership__AdvertiseAddress")));
+        Assert.Equal("http://$(POD_IP):7001", container.Env("Robinhood__Leadership__AdvertiseHttpAddress").Value);
+        Assert.True(container.Env.IndexOf(container.Env("POD_IP")) < container.Env.IndexOf(container.Env("Robinhood__Leadership__AdvertiseHttpAddress")));
         Assert.Equal($"{HelmFixture.ReleaseName}-robinhood-controller", container.Env("Robinhood__Leadership__LeaseName").Value);
         Assert.Equal("Kubernetes", container.Env("Robinhood__Auth__Mode").Value);
         Assert.Equal("robinhood", container.Env("Robinhood__Auth__Audience").Value);

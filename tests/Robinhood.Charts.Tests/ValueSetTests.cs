@@ -103,6 +103,10 @@ public sealed class ValueSetTests(HelmFixture helm)
         Assert.Contains(grpc, f => f.NamespaceSelector?.MatchLabels["robinhood.io/client"] == "true");
         // The replicas forward reports to each other: the listed clients must not shut them out.
         Assert.Contains(grpc, f => f.NamespaceSelector is null && f.PodSelector?.MatchLabels["app.kubernetes.io/component"] == "controller");
+        // They forward admin calls to each other too: the listed HTTP peers (Prometheus) must not shut them out.
+        var http = chart.Named<V1NetworkPolicy>("-controller").Spec.Ingress.Where(r => r.Ports.Any(p => p.Port.Value == "http")).SelectMany(r => r.FromProperty).ToList();
+        Assert.Contains(http, f => f.NamespaceSelector?.MatchLabels["kubernetes.io/metadata.name"] == "monitoring");
+        Assert.Contains(http, f => f.NamespaceSelector is null && f.PodSelector?.MatchLabels["app.kubernetes.io/component"] == "controller");
         Assert.Equal(4, chart.All<V1NetworkPolicy>().Count());
     }
 
