@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
 using Robinhood.V1;
 
@@ -152,9 +153,10 @@ public sealed class LoadReportingServiceTests : IAsyncLifetime
         await _controller.NextReportAsync();
 
         var next = _controller.NextReportAsync();
-        for (var i = 0; i < 60 && !next.IsCompleted; i++)
+        for (var waited = Stopwatch.StartNew(); !next.IsCompleted && waited.Elapsed < LoopbackServer.Timeout;)
         {
-            // Timers the agent sets after this advance wait for the next one: step until the new stream reports.
+            // Timers the agent sets after this advance wait for the next one: step until the new stream reports, for
+            // as long as the report may take (60 steps, 3 s, assumed the agent sets its reconnect delay that soon).
             _time.Advance(Second);
             await Task.WhenAny(next, Task.Delay(50));
         }
