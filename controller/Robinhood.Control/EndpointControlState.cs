@@ -4,7 +4,8 @@ namespace Robinhood.Control;
 
 /// <summary>
 /// The whole control state of one endpoint, written once: the loop's steps read and write it, persistence
-/// stores a copy of it as is (System.Text.Json) and diagnostics read a copy of it. A copy (<c>with { }</c>)
+/// stores a copy of every member (the controller host as protobuf; the record also round-trips through
+/// System.Text.Json) and diagnostics read a copy of it. A copy (<c>with { }</c>)
 /// is deep: every member is a value or an immutable string.
 /// </summary>
 public sealed record EndpointControlState

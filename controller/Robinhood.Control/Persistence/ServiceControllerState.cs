@@ -4,7 +4,7 @@ namespace Robinhood.Control.Persistence;
 
 /// <summary>
 /// Everything a <see cref="ServiceController"/> needs to resume without resetting weights:
-/// a plain record for System.Text.Json, stored by the host (e.g. in Redis).
+/// a plain record (System.Text.Json round-trips it), stored by the host (the controller: protobuf in Redis).
 /// </summary>
 public sealed record ServiceControllerState
 {

@@ -76,6 +76,21 @@ public sealed class StateEncodingTests
     }
 
     [Fact]
+    public void Everything_SetsEveryMember_SoAMemberAddedLaterFailsTheRoundTripUntilEncoded()
+    {
+        var endpoint = Everything().Endpoints[0];
+        var fresh = new EndpointControlState { Endpoint = "" };
+        var unset = typeof(EndpointControlState).GetProperties()
+            .Where(p => p.CanWrite && Equals(p.GetValue(endpoint), p.GetValue(fresh)))
+            .Select(p => p.Name)
+            .Concat(typeof(ServiceControllerState).GetProperties()
+                .Where(p => p.Name != nameof(ServiceControllerState.FormatVersion) && Equals(p.GetValue(Everything()), p.GetValue(new ServiceControllerState())))
+                .Select(p => p.Name));
+
+        Assert.Empty(unset);
+    }
+
+    [Fact]
     public void Encode_AnyState_NeverStartsAsJson()
     {
         Assert.Equal(0x0A, StateEncoding.Encode(Everything())[0]);
