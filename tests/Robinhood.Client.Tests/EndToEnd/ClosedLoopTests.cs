@@ -21,6 +21,7 @@ public sealed class ClosedLoopTests
 {
     private const string Service = "shop";
     private const int Rate = 250;
+    private const int MaxInFlight = 50;
     private static readonly double[] Capacities = [50, 100, 150, 200];
 
     [Fact]
@@ -55,17 +56,24 @@ public sealed class ClosedLoopTests
             // 250 req/s against 500 req/s of capacity: average utilization 0.5; round robin would put b0 at 1.25.
             // Each beat sends what is due since the start: on a loaded machine the timer skips beats (PeriodicTimer
             // coalesces them), and five a beat delivered 144 req/s, 15 of them to b0, whose per-second count then
-            // moves its reported utilization 7% a request.
+            // moves its reported utilization 7% a request. At most MaxInFlight at once: what a machine too loaded to
+            // serve the rate cannot take is dropped, not kept for a burst (unbounded, the backlog's connections ran
+            // the machine out of file descriptors).
             var run = Task.Run(async () =>
             {
                 using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
                 var pending = new List<Task>();
+                var inFlight = 0;
                 var started = Stopwatch.StartNew();
-                while (!stop.IsCancellationRequested && await pace.WaitForNextTickAsync())
+                for (long sent = 0; !stop.IsCancellationRequested && await pace.WaitForNextTickAsync();)
                 {
-                    for (var due = (int)(started.Elapsed.TotalSeconds * Rate); pending.Count < due;)
+                    for (var due = (long)(started.Elapsed.TotalSeconds * Rate); sent < due; sent++)
                     {
-                        pending.Add(Send(http, proxyAddress, () => Interlocked.Increment(ref failures)));
+                        if (Volatile.Read(ref inFlight) < MaxInFlight)
+                        {
+                            Interlocked.Increment(ref inFlight);
+                            pending.Add(SendAsync(http, proxyAddress, () => Interlocked.Increment(ref failures), () => Interlocked.Decrement(ref inFlight)));
+                        }
                     }
                 }
 
@@ -107,7 +115,7 @@ public sealed class ClosedLoopTests
         }
     }
 
-    private static async Task Send(HttpClient http, Uri proxy, Action failed)
+    private static async Task SendAsync(HttpClient http, Uri proxy, Action failed, Action done)
     {
         try
         {
@@ -120,6 +128,10 @@ public sealed class ClosedLoopTests
         catch (HttpRequestException)
         {
             failed();
+        }
+        finally
+        {
+            done();
         }
     }
 
