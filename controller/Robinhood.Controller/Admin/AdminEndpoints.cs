@@ -81,7 +81,22 @@ public static partial class AdminEndpoints
             http.Response.Headers[OwnerHeader] = ownership.AdvertisedAddress;
         }
 
-        var token = http.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.Token;
+        if (Unauthenticated(http, http.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.Token) is { } refusal)
+        {
+            return refusal;
+        }
+
+        // Only the owner's state of a service ticks and is stored; another replica's would be overwritten. A call
+        // this replica could forward to the owner has been forwarded (AdminForwarder) before it got here.
+        return owns ? await next(context).ConfigureAwait(false) : NotOwner(http, ownership, service);
+    }
+
+    /// <summary>
+    /// The refusal of a call without the admin token (401), or of every call while none is configured (403); null
+    /// when the caller sent it. Checked by every replica a call reaches, the forwarding one too.
+    /// </summary>
+    internal static IResult? Unauthenticated(HttpContext http, string? token)
+    {
         if (string.IsNullOrEmpty(token))
         {
             return Results.Problem("the admin API is off: set Robinhood:Admin:Token", statusCode: StatusCodes.Status403Forbidden);
@@ -96,9 +111,7 @@ public static partial class AdminEndpoints
             return Results.Problem("Authorization: Bearer <Robinhood:Admin:Token> is required", statusCode: StatusCodes.Status401Unauthorized);
         }
 
-        // Only the owner's state of a service ticks and is stored; another replica's would be overwritten. A call
-        // this replica could forward to the owner has been forwarded (AdminForwarder) before it got here.
-        return owns ? await next(context).ConfigureAwait(false) : NotOwner(http, ownership, service);
+        return null;
     }
 
     /// <summary>

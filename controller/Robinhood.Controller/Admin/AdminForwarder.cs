@@ -11,8 +11,8 @@ namespace Robinhood.Controller.Admin;
 /// Lets any replica take an admin call: one for a service whose shard another replica owns is sent on to that
 /// owner's Http address (from the shard's Lease) and the owner's answer relayed as it came (status, body, the headers
 /// that matter), so an operator reaching a random replica through the chart's Service gets the owner's answer. The
-/// caller's <c>Authorization</c> goes on as it is and the owner judges it (this replica adds no credentials of its
-/// own); the call carries <see cref="ForwardedHeader"/> and a replica does not forward a call that has it, so a call
+/// caller's <c>Authorization</c> is checked here and goes on as it is, for the owner to check again (this replica adds
+/// no credentials of its own); the call carries <see cref="ForwardedHeader"/> and a replica does not forward a call that has it, so a call
 /// crosses at most one hop. Runs before the endpoint binds the body, so the body is relayed byte for byte.
 /// </summary>
 public sealed partial class AdminForwarder(
@@ -88,6 +88,13 @@ public sealed partial class AdminForwarder(
         {
             // Answered here: by the owner, or refused (the admin API off, the owner unknown, or not reachable by Http).
             await next(http).ConfigureAwait(false);
+            return;
+        }
+
+        // Judged here first as well: a call without the token costs the owner nothing and learns nothing of it.
+        if (AdminEndpoints.Unauthenticated(http, options.Value.Token) is { } refusal)
+        {
+            await refusal.ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
 
