@@ -86,6 +86,8 @@ public static class InProcessTicks
 
             observe.Add(Observe(fleet, endpoints, layout, random));
             time.Advance(TimeSpan.FromSeconds(1));
+            // As the loop does before each tick, outside what is measured.
+            ControlLoop.CollectBeforeTick();
             // The precise allocation count reads every thread's allocation context: taken outside the stopwatch and
             // the CPU time, which measure the tick alone.
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
@@ -97,8 +99,6 @@ public static class InProcessTicks
             var cpuUsed = Environment.CpuUsage.TotalTime - cpuStarted;
             var paused = GC.GetTotalPauseDuration() - pausedBefore;
             var allocatedAfter = GC.GetTotalAllocatedBytes(precise: true);
-            // As the loop does after each tick, outside what is measured.
-            ControlLoop.CollectAfterTick();
             if (warm >= 0)
             {
                 ticks.Add(elapsed.TotalMilliseconds);
