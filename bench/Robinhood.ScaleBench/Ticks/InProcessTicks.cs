@@ -86,8 +86,6 @@ public static class InProcessTicks
 
             observe.Add(Observe(fleet, endpoints, layout, random));
             time.Advance(TimeSpan.FromSeconds(1));
-            // As the loop does before each tick, outside what is measured.
-            ControlLoop.CollectBeforeTick();
             // The precise allocation count reads every thread's allocation context: taken outside the stopwatch and
             // the CPU time, which measure the tick alone.
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);

@@ -57,7 +57,6 @@ public sealed partial class ControlLoop(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                CollectBeforeTick();
                 Tick();
             }
         }
@@ -66,14 +65,6 @@ public sealed partial class ControlLoop(
             // Graceful shutdown.
         }
     }
-
-    /// <summary>
-    /// Runs the gen-0 collection now if it is due soon, so that it does not start inside the tick. The tick allocates
-    /// its snapshots' bytes (about 4 KB per 100 endpoints), and a collection started by one of those allocations
-    /// pauses every worker in the middle of the tick. <see cref="GCCollectionMode.Optimized"/> collects only when the
-    /// gen-0 budget is nearly used up (under about 30% left), so this moves collections rather than adding them.
-    /// </summary>
-    public static void CollectBeforeTick() => GC.Collect(0, GCCollectionMode.Optimized, blocking: true, compacting: false);
 
     /// <summary>One control step over every service.</summary>
     public void Tick()
