@@ -251,8 +251,10 @@ public sealed partial class ShardElection(
             return null;
         }
 
+        // Only an absolute http(s) URL is an address to forward admin calls to; anything else in the annotation is none.
         var http = annotations.TryGetValue(HttpAddressHolderAnnotation, out var writer) && writer == holder
-            && annotations.TryGetValue(HttpAddressAnnotation, out var address) ? address : null;
+            && annotations.TryGetValue(HttpAddressAnnotation, out var address)
+            && Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? address : null;
         return new ShardOwner(grpc, http);
     }
 

@@ -17,6 +17,16 @@ public sealed class ShardOwnerOnLeaseTests
     }
 
     [Fact]
+    public void Owner_HttpAddressNotAnHttpUrl_GrpcAddressOnly()
+    {
+        foreach (var bad in new[] { "not a url", "10.0.0.5:7001", "file:///etc/passwd", "" })
+        {
+            var lease = Lease("replica-a", ("replica-a", "http://10.0.0.5:7000", bad));
+            Assert.Equal(new ShardOwner("http://10.0.0.5:7000", null), ShardElection.Owner(lease));
+        }
+    }
+
+    [Fact]
     public void Owner_HeldByAnEarlierVersionOverAnotherHoldersHttpAddress_GrpcAddressOnly()
     {
         // replica-a (this version) held it; replica-old took it over and wrote its gRPC address, keeping the rest.
