@@ -85,15 +85,37 @@ public sealed class ServiceWeights
     /// <summary>True when the endpoint's last request failed: a retry should pick another.</summary>
     public bool IsFailing(string endpoint) => _outliers.IsFailing(endpoint);
 
-    /// <summary>Another endpoint than the one that failed, picked by weight from the table as it is now (the failure may have ejected it).</summary>
+    /// <summary>
+    /// Another endpoint than the one that failed, drawn by weight among the others in the table as it is now (the
+    /// failure may have ejected it); false only when no other has a weight. Not a walk of the pick cycle: a failed
+    /// endpoint holding most of the weight (a dead one the loop raises because its agent reports it idle, back from
+    /// its ejection) fills long runs of that cycle, and a bounded walk found no other.
+    /// </summary>
     public bool TryPickOther(string failed, [NotNullWhen(true)] out WeightedEndpoint? other)
     {
-        var table = Current;
-        for (var i = 0; i < Math.Max(4, 2 * table.Endpoints.Count); i++)
+        var endpoints = Current.Endpoints;
+        long others = 0;
+        foreach (var endpoint in endpoints)
         {
-            if (table.TryPick(out other) && other.Address != failed)
+            others += endpoint.Address == failed ? 0 : endpoint.Weight;
+        }
+
+        if (others > 0)
+        {
+            long point;
+            lock (_random)
             {
-                return true;
+                point = _random.NextInt64(others);
+            }
+
+            foreach (var endpoint in endpoints)
+            {
+                point -= endpoint.Address == failed ? 0 : endpoint.Weight;
+                if (point < 0)
+                {
+                    other = endpoint;
+                    return true;
+                }
             }
         }
 

@@ -10,15 +10,17 @@ namespace Robinhood.Client.Tests.EndToEnd;
 
 /// <summary>
 /// Four real backends, a real controller and agents that keep reporting: one backend is killed while its agent goes on
-/// reporting it (idle, so the loop raises its weight). Every data-plane path ejects it and retries around it: at most
-/// 0.5% of requests fail in the next 10 s and none in the 5 s after; restarted on its port, it takes traffic within 30 s.
+/// reporting it (idle, so the loop raises its weight: 3,707 against 100 each for the others 5 s later). Every data-plane
+/// path ejects it and retries around it, also when it comes back from its ejection holding 92% of the weight: no GET
+/// fails through the HTTP paths in the 15 s after the kill, at most 0.5% of gRPC calls in the first 10 s and none in the
+/// 5 s after; restarted on its port, it takes traffic within 30 s.
 /// </summary>
 public sealed class DeadBackendTests(ITestOutputHelper output)
 {
     private static readonly string[] Names = ["b0", "b1", "b2", "b3"];
 
     [Fact]
-    public async Task Proxy_BackendKilledWhileItsAgentReports_FewFailThenNoneAndItReturnsAfterRestart()
+    public async Task Proxy_BackendKilledWhileItsAgentReports_NoneFailAndItReturnsAfterRestart()
     {
         await using var fleet = await Fleet.StartAsync("shop", grpc: false);
         await using var proxy = ProxyAddresses.Build(fleet.ControllerGrpc, "shop");
@@ -31,11 +33,11 @@ public sealed class DeadBackendTests(ITestOutputHelper output)
             using var response = await http.GetAsync(new Uri(address, "/buy"), ct);
             var body = await response.Content.ReadAsStringAsync(ct);
             return response.IsSuccessStatusCode && Names.Contains(body);
-        });
+        }, allowedShare: 0);
     }
 
     [Fact]
-    public async Task HttpClientHandler_BackendKilledWhileItsAgentReports_FewFailThenNoneAndItReturnsAfterRestart()
+    public async Task HttpClientHandler_BackendKilledWhileItsAgentReports_NoneFailAndItReturnsAfterRestart()
     {
         await using var fleet = await Fleet.StartAsync("shop", grpc: false);
         await using var client = ClientHost.Build(fleet.ControllerGrpc, services => services.AddHttpClient("shop", http => http.Timeout = TimeSpan.FromSeconds(10)).AddRobinhood());
@@ -46,7 +48,7 @@ public sealed class DeadBackendTests(ITestOutputHelper output)
             using var response = await http.GetAsync(new Uri("http://shop/buy"), ct);
             var body = await response.Content.ReadAsStringAsync(ct);
             return response.IsSuccessStatusCode && Names.Contains(body);
-        });
+        }, allowedShare: 0);
     }
 
     [Fact]
@@ -61,10 +63,11 @@ public sealed class DeadBackendTests(ITestOutputHelper output)
         {
             var reply = await echo.WhoAsync(new WhoRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct);
             return Names.Contains(reply.Backend);
-        });
+        }, allowedShare: 0.005);
     }
 
-    private async Task KillAndRestartAsync(Fleet fleet, string service, Func<CancellationToken, Task<bool>> send)
+    /// <param name="allowedShare">The share of the requests completed in the 10 s after the kill that may fail.</param>
+    private async Task KillAndRestartAsync(Fleet fleet, string service, Func<CancellationToken, Task<bool>> send, double allowedShare)
     {
         await using var watcher = ClientHost.Build(fleet.ControllerGrpc, services => services.AddRobinhoodClient());
         var weights = watcher.GetRequiredService<WeightSubscription>().Service(service);
@@ -95,9 +98,10 @@ public sealed class DeadBackendTests(ITestOutputHelper output)
         output.WriteLine(
             $"{service}: first 10 s after the kill {first.Failures} of {first.Requests} failed ({100.0 * first.Failures / Math.Max(1, first.Requests):F2}%); " +
             $"next 5 s {after.Failures} of {after.Requests}; the dead endpoint's published weight then {victimWeight}; restarted, it took traffic after {backAfter.TotalSeconds:F1} s");
-        Assert.True(first.Requests > 500, $"only {first.Requests} requests in the 10 s after the kill");
-        Assert.True(first.Failures <= first.Requests * 0.005, $"{first.Failures} of {first.Requests} failed in the 10 s after the kill");
-        Assert.True(after.Requests > 200, $"only {after.Requests} requests in the 5 s after that");
+        // Enough requests that the dead endpoint was picked before, during and after its ejection (a loaded machine sends ~100).
+        Assert.True(first.Requests >= 50, $"only {first.Requests} requests in the 10 s after the kill");
+        Assert.True(first.Failures <= first.Requests * allowedShare, $"{first.Failures} of {first.Requests} failed in the 10 s after the kill");
+        Assert.True(after.Requests >= 25, $"only {after.Requests} requests in the 5 s after that");
         Assert.Equal(0, after.Failures);
     }
 }
