@@ -37,19 +37,17 @@ public sealed class RobinhoodGrpcHandler : DelegatingHandler
 
         // Before the first await: the balancer's tracker, which completes after this returns, then leaves it here.
         attempt.Observed = true;
-        var perTryTimeout = attempt.Service.PerTryTimeout;
-        using var perTry = perTryTimeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        perTry?.CancelAfter(perTryTimeout!.Value);
+        using var perTry = attempt.Service.StartTry(cancellationToken);
         HttpResponseMessage response;
         try
         {
             response = await base.SendAsync(request, perTry?.Token ?? cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && perTry?.IsCancellationRequested == true)
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && perTry?.Expired == true)
         {
             attempt.Failed();
             // An IOException inside makes Grpc.Net.Client report UNAVAILABLE, which a retry policy may repeat.
-            var message = $"{attempt.Endpoint} of service '{attempt.Service.Service}' sent no response headers within Robinhood:Retry:PerTryTimeout ({perTryTimeout}).";
+            var message = $"{attempt.Endpoint} of service '{attempt.Service.Service}' sent no response headers within Robinhood:Retry:PerTryTimeout ({perTry.Timeout}).";
             throw new HttpRequestException(message, new IOException(message, e));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

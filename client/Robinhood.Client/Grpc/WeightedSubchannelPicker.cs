@@ -10,7 +10,7 @@ namespace Robinhood.Client.Grpc;
 /// With the service's <see cref="ServiceWeights"/> each pick is a <see cref="GrpcAttempt"/> on the request (its outcome
 /// reported for ejection) and retries are budgeted: an attempt a retry policy repeats (it carries
 /// <c>grpc-previous-rpc-attempts</c>) takes a retry from the budget, or is dropped when the budget is spent, and goes to
-/// an endpoint whose last call did not fail when there is one.
+/// an endpoint whose last call did not fail when there is one (drawn by weight among those).
 /// </summary>
 internal sealed class WeightedSubchannelPicker : SubchannelPicker
 {
@@ -19,14 +19,16 @@ internal sealed class WeightedSubchannelPicker : SubchannelPicker
     private readonly WeightedRoundRobin<Choice> _choices;
     private readonly ServiceWeights? _service;
     private readonly PickResult? _budgetSpent;
+    private readonly Random _random;
 
     public WeightedSubchannelPicker(IReadOnlyList<Subchannel> subchannels, ReadOnlySpan<uint> weights, Random random, ServiceWeights? service = null, IReadOnlyList<string>? endpoints = null)
     {
         _service = service;
+        _random = random;
         var choices = new Choice[subchannels.Count];
         for (var i = 0; i < choices.Length; i++)
         {
-            choices[i] = new Choice(PickResult.ForSubchannel(subchannels[i]), subchannels[i], endpoints?[i] ?? "");
+            choices[i] = new Choice(PickResult.ForSubchannel(subchannels[i]), subchannels[i], endpoints?[i] ?? "", weights[i]);
         }
 
         if (service is not null)
@@ -45,26 +47,28 @@ internal sealed class WeightedSubchannelPicker : SubchannelPicker
     public override PickResult Pick(PickContext context)
     {
         var choice = _choices.Pick();
-        if (_service is null)
+        var service = _service;
+        if (service is null)
         {
             return choice.Result;
         }
 
         if (context?.Request?.Headers.Contains(PreviousAttemptsHeader) != true)
         {
-            _service.RecordRequest();
+            service.RecordRequest();
             return Attempt(choice, context);
         }
 
-        if (!_service.TryRetry())
+        if (!service.TryRetry())
         {
             return _budgetSpent!;
         }
 
-        // A bounded number of tries: with every endpoint failing, the retry goes wherever the cycle is.
-        for (var i = 0; i < _choices.Items.Count && _service.IsFailing(choice.Endpoint); i++)
+        // With every endpoint failing, the retry goes wherever the cycle is.
+        if (service.IsFailing(choice.Endpoint)
+            && WeightedDraw.TryDraw(_choices.Items, c => c.Weight, c => !service.IsFailing(c.Endpoint), _random, out var other))
         {
-            choice = _choices.Pick();
+            choice = other;
         }
 
         return Attempt(choice, context);
@@ -77,5 +81,5 @@ internal sealed class WeightedSubchannelPicker : SubchannelPicker
         return PickResult.ForSubchannel(choice.Subchannel, attempt);
     }
 
-    private sealed record Choice(PickResult Result, Subchannel Subchannel, string Endpoint);
+    private sealed record Choice(PickResult Result, Subchannel Subchannel, string Endpoint, uint Weight);
 }

@@ -108,8 +108,7 @@ public sealed class RobinhoodHttpHandler : DelegatingHandler
     {
         ClientMetrics.Picks.Add(1, ClientMetrics.Service(weights.Service), ClientMetrics.Endpoint(endpoint.Address));
         request.RequestUri = new UriBuilder(uri) { Host = endpoint.Host, Port = endpoint.Port }.Uri;
-        using var perTry = _retry.PerTryTimeout is { } timeout ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
-        perTry?.CancelAfter(_retry.PerTryTimeout!.Value);
+        using var perTry = weights.StartTry(cancellationToken);
         try
         {
             var response = await base.SendAsync(request, perTry?.Token ?? cancellationToken).ConfigureAwait(false);
@@ -124,12 +123,12 @@ public sealed class RobinhoodHttpHandler : DelegatingHandler
 
             return (response, null);
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && perTry?.IsCancellationRequested == true)
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && perTry?.Expired == true)
         {
             weights.ReportFailure(endpoint.Address);
             return (null, ExceptionDispatchInfo.Capture(new HttpRequestException(
                 HttpRequestError.Unknown,
-                $"{endpoint.Address} of service '{weights.Service}' did not answer within Robinhood:Retry:PerTryTimeout ({_retry.PerTryTimeout}).",
+                $"{endpoint.Address} of service '{weights.Service}' did not answer within Robinhood:Retry:PerTryTimeout ({perTry.Timeout}).",
                 ex)));
         }
         catch (HttpRequestException ex)

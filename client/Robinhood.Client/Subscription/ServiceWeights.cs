@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
+using Robinhood.Client.Picking;
 using Robinhood.Client.Resilience;
 
 namespace Robinhood.Client.Subscription;
@@ -42,6 +43,9 @@ public sealed class ServiceWeights
 
     /// <summary>Robinhood:Retry:PerTryTimeout, for the paths that pick per attempt without the options at hand.</summary>
     internal TimeSpan? PerTryTimeout { get; }
+
+    /// <summary>Starts one try's <see cref="TryTimeout"/> on the client's clock; null without Robinhood:Retry:PerTryTimeout.</summary>
+    internal TryTimeout? StartTry(CancellationToken caller) => PerTryTimeout is { } timeout ? new TryTimeout(timeout, _time, caller) : null;
 
     /// <summary>The table requests are picked from: the published weights with ejected endpoints at 0. Readers never lock.</summary>
     public WeightTable Current => Volatile.Read(ref _current);
@@ -87,41 +91,11 @@ public sealed class ServiceWeights
 
     /// <summary>
     /// Another endpoint than the one that failed, drawn by weight among the others in the table as it is now (the
-    /// failure may have ejected it); false only when no other has a weight. Not a walk of the pick cycle: a failed
-    /// endpoint holding most of the weight (a dead one the loop raises because its agent reports it idle, back from
-    /// its ejection) fills long runs of that cycle, and a bounded walk found no other.
+    /// failure may have ejected it); false only when no other has a weight. A failed endpoint may hold most of the
+    /// weight: a dead one the loop raises because its agent reports it idle, back from its ejection.
     /// </summary>
-    public bool TryPickOther(string failed, [NotNullWhen(true)] out WeightedEndpoint? other)
-    {
-        var endpoints = Current.Endpoints;
-        long others = 0;
-        foreach (var endpoint in endpoints)
-        {
-            others += endpoint.Address == failed ? 0 : endpoint.Weight;
-        }
-
-        if (others > 0)
-        {
-            long point;
-            lock (_random)
-            {
-                point = _random.NextInt64(others);
-            }
-
-            foreach (var endpoint in endpoints)
-            {
-                point -= endpoint.Address == failed ? 0 : endpoint.Weight;
-                if (point < 0)
-                {
-                    other = endpoint;
-                    return true;
-                }
-            }
-        }
-
-        other = null;
-        return false;
-    }
+    public bool TryPickOther(string failed, [NotNullWhen(true)] out WeightedEndpoint? other) =>
+        WeightedDraw.TryDraw(Current.Endpoints, e => e.Weight, e => e.Address != failed, _random, out other);
 
     /// <summary>Counts a first try against which retries are budgeted.</summary>
     public void RecordRequest() => _budget.RecordRequest();

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Robinhood.Client.Grpc;
 using Robinhood.Client.Subscription;
 using Robinhood.Client.Tests.Support;
@@ -93,34 +93,49 @@ public sealed class RobinhoodGrpcHandlerTests(ITestOutputHelper output) : IAsync
     }
 
     [Fact]
-    public async Task Calls_OneBackendHangs_PerTryTimeoutRetriesOnTheOtherWithinTheCallsDeadline()
+    public async Task Calls_OneBackendNeverAnswers_EachAttemptThereEndsAtPerTryTimeoutAndIsRetriedOnTheOther()
     {
-        await StartAsync("hangs", context => Task.Delay(TimeSpan.FromSeconds(30), context.CancellationToken));
+        var hangs = await StartAsync("hangs", context => Task.Delay(Timeout.InfiniteTimeSpan, context.CancellationToken));
         await StartAsync("ok");
         _controller.Publish(Service, 1, [.. _backends.Select(b => (b.Endpoint, 1000u))]);
-        await using var client = ClientHost.Build(_controller.Address, services => services.AddRobinhoodGrpc(), settings: new Dictionary<string, string?>
+        // The client's clock: only the test moves it, so no attempt on "ok" times out however slow the machine is, and
+        // one on "hangs" times out exactly when the test says 300 ms have passed (the call's deadline is real time).
+        var time = new FakeTimeProvider();
+        await using var client = ClientHost.Build(_controller.Address, services => services.AddSingleton<TimeProvider>(time).AddRobinhoodGrpc(), settings: new Dictionary<string, string?>
         {
             ["Robinhood:Retry:PerTryTimeout"] = "00:00:00.300",
         });
         using var channel = RetryingChannel.For(client, Service);
         var echo = new Echo.EchoClient(channel);
+        var weights = client.GetRequiredService<WeightSubscription>().Service(Service);
 
-        // The first call also connects and waits for the first snapshot; the ones after it are timed.
-        Assert.Equal("ok", (await echo.WhoAsync(new WhoRequest(), deadline: DateTime.UtcNow.AddSeconds(10))).Backend);
-        var slowest = TimeSpan.Zero;
-        for (var i = 0; i < 20; i++)
+        var timedOut = 0;
+        for (var i = 0; i < 40; i++)
         {
-            var started = Stopwatch.GetTimestamp();
-            var reply = await echo.WhoAsync(new WhoRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
-            var took = Stopwatch.GetElapsedTime(started);
-            slowest = took > slowest ? took : slowest;
-            Assert.Equal("ok", reply.Backend);
+            var (hung, answered) = (Received("hangs"), Received("ok"));
+            using var call = echo.WhoAsync(new WhoRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
+            await ClientHost.WaitUntilAsync(
+                () => call.ResponseAsync.IsCompleted || Received("hangs") > hung,
+                "the call to be answered or to reach the backend that never answers",
+                timeoutMs: 30_000);
+            if (Received("hangs") > hung)
+            {
+                // Nothing but the per-try timeout can end this attempt before the call's deadline.
+                Assert.False(call.ResponseAsync.IsCompleted, $"call {i} ended before its attempt on the hanging backend timed out");
+                time.Advance(TimeSpan.FromMilliseconds(300));
+                timedOut++;
+            }
+
+            Assert.Equal("ok", (await call.ResponseAsync).Backend);
+            Assert.Equal(answered + 1, Received("ok"));
+            Assert.InRange(Received("hangs"), hung, hung + 1);
         }
 
-        output.WriteLine($"21 calls, the hanging backend received {Received("hangs")}, slowest call {slowest.TotalMilliseconds:F0} ms");
-        // Each attempt on the hanging backend ends after 300 ms and the retry answers: far below the 10 s deadline.
-        Assert.True(slowest < TimeSpan.FromSeconds(3), $"the slowest call took {slowest}");
-        Assert.InRange(Received("hangs"), 1, 6);
+        output.WriteLine($"40 calls, {timedOut} attempts timed out on the hanging backend, each retried on the other; ejected: {string.Join(", ", weights.Ejected)}");
+        // Five timeouts in a row eject it (the default Consecutive5xx); the ejection lasts 5 s of a clock moved 1.5 s.
+        Assert.Equal(5, timedOut);
+        Assert.Equal(5, Received("hangs"));
+        Assert.Equal([hangs.Endpoint], weights.Ejected);
     }
 
     private async Task<Loopback> StartAsync(string name, Func<ServerCallContext, Task>? before = null)
