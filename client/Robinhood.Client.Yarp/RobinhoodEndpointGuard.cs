@@ -14,6 +14,7 @@ namespace Robinhood.Client.Yarp;
 /// without asking the policy, or one ejected between the policy's pick and this step), reports each outcome for ejection, and retries an idempotent request without a body once on
 /// another endpoint, within the service's retry budget: when it failed before any response reached the client, or
 /// when the upstream answered 5xx (a response transform asks <see cref="HoldForRetry"/> before that answer is sent).
+/// Any request, whatever its method or body, is retried so when it failed to connect: the upstream saw nothing of it.
 /// </summary>
 internal sealed class RobinhoodEndpointGuard(WeightSubscription subscription, IOptions<RobinhoodClientOptions> options, UpstreamFailureLog failures)
 {
@@ -36,7 +37,7 @@ internal sealed class RobinhoodEndpointGuard(WeightSubscription subscription, IO
         var feature = context.GetReverseProxyFeature();
         if (feature.Cluster.Config.LoadBalancingPolicy != WeightedLoadBalancingPolicy.PolicyName
             || feature.ProxiedDestination is not { } failed
-            || RetryDestination(context, subscription.Service(feature.Cluster.Config.ClusterId), failed.DestinationId) is not { } destination)
+            || RetryDestination(context, subscription.Service(feature.Cluster.Config.ClusterId), failed.DestinationId, neverReached: false) is not { } destination)
         {
             return false;
         }
@@ -74,14 +75,16 @@ internal sealed class RobinhoodEndpointGuard(WeightSubscription subscription, IO
         }
 
         weights.RecordRequest();
-        var failed = await ForwardAsync(context, next, weights).ConfigureAwait(false);
+        var (failed, neverReached) = await ForwardAsync(context, next, weights).ConfigureAwait(false);
         if (failed is null || context.Response.HasStarted)
         {
             return;
         }
 
         // A held 5xx has its retry decided already; a failure without a response decides it now.
-        var retryDestination = context.Items.TryGetValue(RetryKey, out var held) ? held as DestinationState : RetryDestination(context, weights, failed);
+        var retryDestination = context.Items.TryGetValue(RetryKey, out var held)
+            ? held as DestinationState
+            : RetryDestination(context, weights, failed, neverReached);
         if (retryDestination is null)
         {
             return;
@@ -94,24 +97,28 @@ internal sealed class RobinhoodEndpointGuard(WeightSubscription subscription, IO
         await ForwardAsync(context, next, weights).ConfigureAwait(false);
     }
 
-    /// <summary>Another endpoint for a request that failed on <paramref name="failed"/>, with a retry taken from the budget; null when it is not retried.</summary>
-    private DestinationState? RetryDestination(HttpContext context, ServiceWeights weights, string failed) =>
+    /// <summary>
+    /// Another endpoint for a request that failed on <paramref name="failed"/>, with a retry taken from the budget; null
+    /// when it is not retried. One that <paramref name="neverReached"/> the upstream (no connection: its body, if any,
+    /// is unread) is retried whatever its method; else only an idempotent one without a body.
+    /// </summary>
+    private DestinationState? RetryDestination(HttpContext context, ServiceWeights weights, string failed, bool neverReached) =>
         _retry.Enabled
-        && IsReplayable(context)
+        && (neverReached || IsReplayable(context))
         && weights.TryPickOther(failed, out var other)
         && FindDestination(context.GetReverseProxyFeature(), other.Address) is { } destination
         && weights.TryRetry()
             ? destination
             : null;
 
-    /// <summary>Forwards once and reports the outcome; returns the endpoint when it failed.</summary>
-    private async Task<string?> ForwardAsync(HttpContext context, Func<Task> next, ServiceWeights weights)
+    /// <summary>Forwards once and reports the outcome; returns the endpoint when it failed, and whether the request never reached it.</summary>
+    private async Task<(string? Failed, bool NeverReached)> ForwardAsync(HttpContext context, Func<Task> next, ServiceWeights weights)
     {
         await next().ConfigureAwait(false);
         var feature = context.GetReverseProxyFeature();
         if (feature.ProxiedDestination is not { } destination)
         {
-            return null;
+            return (null, false);
         }
 
         var endpoint = destination.DestinationId;
@@ -120,13 +127,13 @@ internal sealed class RobinhoodEndpointGuard(WeightSubscription subscription, IO
         {
             weights.ReportFailure(endpoint);
             failures.Failed(weights.Service, endpoint, error.Error, error.Exception);
-            return endpoint;
+            return (endpoint, NeverReached(error));
         }
 
         if (error is null && context.Response.StatusCode >= StatusCodes.Status500InternalServerError)
         {
             weights.ReportFailure(endpoint);
-            return endpoint;
+            return (endpoint, false);
         }
 
         if (error is null)
@@ -134,8 +141,13 @@ internal sealed class RobinhoodEndpointGuard(WeightSubscription subscription, IO
             weights.ReportSuccess(endpoint);
         }
 
-        return null;
+        return (null, false);
     }
+
+    /// <summary>No connection to the upstream was made (refused, unreachable, no such name): nothing of the request was sent.</summary>
+    private static bool NeverReached(IForwarderErrorFeature error) =>
+        error.Error == ForwarderError.Request
+        && error.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 
     /// <summary>Errors the upstream caused; the client's own (it went away, sent a bad body) say nothing about the endpoint.</summary>
     private static bool IsUpstreamFault(ForwarderError error) => error is ForwarderError.Request

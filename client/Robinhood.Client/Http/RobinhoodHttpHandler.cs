@@ -8,7 +8,8 @@ namespace Robinhood.Client.Http;
 
 /// <summary>
 /// Sends <c>http://&lt;service&gt;/path</c> to an endpoint of the service, picked by weight for every request. Reports
-/// every outcome for ejection, and retries a safe request that failed once on another endpoint within the budget.
+/// every outcome for ejection, and retries once on another endpoint within the budget, before any response reached the
+/// caller: an idempotent request that failed or got a 5xx, and any request whose try never got a connection.
 /// </summary>
 public sealed class RobinhoodHttpHandler : DelegatingHandler
 {
@@ -57,9 +58,9 @@ public sealed class RobinhoodHttpHandler : DelegatingHandler
 
         weights.RecordRequest();
         var (response, failure) = await TryAsync(request, uri, weights, endpoint, cancellationToken).ConfigureAwait(false);
-        if ((response is null || IsFailure(response))
-            && _retry.Enabled
-            && IsReplayable(request)
+        if (_retry.Enabled
+            && IsResendable(request.Content)
+            && (IsIdempotent(request.Method) ? response is null || IsFailure(response) : NeverReached(failure))
             && weights.TryPickOther(endpoint.Address, out var other)
             && weights.TryRetry())
         {
@@ -140,12 +141,17 @@ public sealed class RobinhoodHttpHandler : DelegatingHandler
 
     private static bool IsFailure(HttpResponseMessage response) => (int)response.StatusCode >= 500;
 
-    /// <summary>Idempotent methods whose body, if any, can be sent again.</summary>
-    private static bool IsReplayable(HttpRequestMessage request)
-    {
-        var method = request.Method;
-        var idempotent = method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options
-            || method == HttpMethod.Trace || method == HttpMethod.Put || method == HttpMethod.Delete;
-        return idempotent && request.Content is null or ByteArrayContent or ReadOnlyMemoryContent;
-    }
+    /// <summary>Methods that may run twice: a request of one is retried whatever its first try's failure.</summary>
+    private static bool IsIdempotent(HttpMethod method) => method == HttpMethod.Get || method == HttpMethod.Head
+        || method == HttpMethod.Options || method == HttpMethod.Trace || method == HttpMethod.Put || method == HttpMethod.Delete;
+
+    /// <summary>No body, or one kept in memory that can be sent again.</summary>
+    private static bool IsResendable(HttpContent? content) => content is null or ByteArrayContent or ReadOnlyMemoryContent;
+
+    /// <summary>
+    /// The try failed before a connection existed (refused, unreachable, no such name): the backend saw nothing, so even
+    /// a POST is safe on another endpoint. A failure on a connection, a timeout or a 5xx may have run it.
+    /// </summary>
+    private static bool NeverReached(ExceptionDispatchInfo? failure) =>
+        failure?.SourceException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 }

@@ -41,6 +41,20 @@ public static class Backend
             return Task.CompletedTask;
         }));
 
+    /// <summary>
+    /// An HTTP/1.1 backend dying mid-request: it counts each request it received, then aborts the connection before any
+    /// response byte (what a process killed while serving does to the requests it holds).
+    /// </summary>
+    public static Task<Loopback> StartAbortingAsync(Action received) => Loopback.StartAsync(
+        HttpProtocols.Http1,
+        _ => { },
+        app => app.Run(context =>
+        {
+            received();
+            context.Abort();
+            return Task.CompletedTask;
+        }));
+
     private sealed class EchoService(string name, Action? served, Func<ServerCallContext, Task>? before) : Echo.EchoBase
     {
         public override async Task<WhoReply> Who(WhoRequest request, ServerCallContext context)
