@@ -31,7 +31,7 @@ public sealed partial class ControlLoop(
     /// <summary>Completes when the next tick has run (with the tick count); for tests and tools driving the loop.</summary>
     public Task<long> NextTickAsync() => Volatile.Read(ref _nextTick).Task;
 
-    private static readonly ParallelOptions Workers = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+    private readonly TickWorkers _workers = new(Environment.ProcessorCount);
 
     private PeriodicTimer? _timer;
 
@@ -47,6 +47,7 @@ public sealed partial class ControlLoop(
     public override void Dispose()
     {
         _timer?.Dispose();
+        _workers.Dispose();
         base.Dispose();
     }
 
@@ -74,16 +75,17 @@ public sealed partial class ControlLoop(
         // Only a shard's owner computes; other replicas serve its snapshots from Redis. Services are
         // independent (each is locked on its own), so each one's control step and snapshot run in parallel, handed
         // out one at a time: a worker the scheduler pauses holds up one service, not a chunk. No more workers than
-        // cores: a tick waits for its slowest worker, and a worker past the cores waits for a core. The tick ends
-        // with every new snapshot made; then they go into the cache at once, which wakes the watchers, so their
-        // writes (the fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick.
+        // cores, and threads of the tick's own (TickWorkers), not the pool's, which the report streams keep busy. The
+        // tick ends with every new snapshot made; then they go into the cache at once, which wakes the watchers, so
+        // their writes (the fan-out, robinhood_controller_push_latency_seconds) do not compete with the tick.
         var made = new ConcurrentQueue<PublishedSnapshot>();
         if (gate.Leading)
         {
             Forget(fleet.ForgetIdle(now, service => gate.Controls(service, now)));
-            Parallel.ForEach(Partitioner.Create(fleet.Services, EnumerablePartitionerOptions.NoBuffering), Workers, service =>
+            IReadOnlyList<string> services = [.. fleet.Services];
+            _workers.Run(services.Count, i =>
             {
-                if (gate.Controls(service, now) && Step(service, now) is { } snapshot)
+                if (gate.Controls(services[i], now) && Step(services[i], now) is { } snapshot)
                 {
                     made.Enqueue(snapshot);
                 }
