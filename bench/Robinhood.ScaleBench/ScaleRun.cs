@@ -25,6 +25,7 @@ public sealed class ScaleRun(ScaleOptions options)
     private readonly FleetLayout _layout = new(options.PerService);
     private PrometheusText? _steadyFrom;
     private DateTimeOffset _steadyFromAt;
+    private SteadyTicks? _settling;
 
     public async Task<ScaleResults> RunAsync()
     {
@@ -86,7 +87,7 @@ public sealed class ScaleRun(ScaleOptions options)
             Progress($"controller at {options.MaxEndpoints:N0} endpoints, {options.Watchers:N0} xDS streams");
             watch.Add(await MeasureWatchersAsync(controller, options.Watchers, services, options.Seconds, xds: true));
 
-            steady = Steady(_steadyFrom!, await controller.ScrapeAsync(), (DateTimeOffset.UtcNow - _steadyFromAt).TotalSeconds);
+            steady = Ticks(_steadyFrom!, await controller.ScrapeAsync(), (DateTimeOffset.UtcNow - _steadyFromAt).TotalSeconds);
         }
 
         return new ScaleResults(
@@ -99,12 +100,15 @@ public sealed class ScaleRun(ScaleOptions options)
             inProcess,
             reports,
             watch,
+            _settling!,
             steady,
             memory);
     }
 
     private async Task<ReportPhase> MeasureReportsAsync(string target, ServerProcess server, AgentFleet agents, int endpoints, bool scrapeTicks)
     {
+        var grownAt = DateTimeOffset.UtcNow;
+        var grown = scrapeTicks && endpoints == options.MaxEndpoints ? await server.ScrapeAsync() : null;
         agents.Endpoints = endpoints;
         var firstScrapeMs = double.NaN;
         if (scrapeTicks)
@@ -118,10 +122,16 @@ public sealed class ScaleRun(ScaleOptions options)
         }
 
         await Task.Delay(TimeSpan.FromSeconds(scrapeTicks ? options.WarmUpSeconds / 2.0 : options.WarmUpSeconds));
+        if (grown is not null)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds - options.WarmUpSeconds));
+        }
+
         var before = scrapeTicks ? await server.ScrapeAsync() : null;
         var ticksBefore = before?.Histogram(TickHistogram);
-        if (endpoints == options.MaxEndpoints)
+        if (grown is not null)
         {
+            _settling = Ticks(grown, before!, (DateTimeOffset.UtcNow - grownAt).TotalSeconds);
             _steadyFrom = before;
             _steadyFromAt = DateTimeOffset.UtcNow;
         }
@@ -222,8 +232,8 @@ public sealed class ScaleRun(ScaleOptions options)
         return phase;
     }
 
-    /// <summary>The controller's ticks and collections from the first window at the largest fleet to the end of the watcher windows.</summary>
-    private SteadyTicks Steady(PrometheusText from, PrometheusText to, double seconds)
+    /// <summary>The controller's ticks and collections between two scrapes at the largest fleet.</summary>
+    private SteadyTicks Ticks(PrometheusText from, PrometheusText to, double seconds)
     {
         var ticks = to.Histogram(TickHistogram).Since(from.Histogram(TickHistogram));
         double Delta(string series) => (to.Value(series) ?? double.NaN) - (from.Value(series) ?? double.NaN);

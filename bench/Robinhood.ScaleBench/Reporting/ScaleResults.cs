@@ -13,12 +13,15 @@ public sealed record ScaleResults(
     IReadOnlyList<InProcessTickResult> InProcessTicks,
     IReadOnlyList<ReportPhase> Reports,
     IReadOnlyList<WatchPhase> Watch,
+    SteadyTicks Settling,
     SteadyTicks Steady,
     MemoryFigure Memory);
 
 /// <summary>
-/// The controller's own tick histogram over every window at the largest fleet (reports, then 1 and 1,000
-/// watchers): the most ticks any figure here rests on. <paramref name="Collections"/> are the GCs of
+/// The controller's own tick histogram over a span at the largest fleet: <see cref="ScaleResults.Steady"/> is every
+/// window there (reports, then 1 and 1,000 watchers), the most ticks any figure here rests on;
+/// <see cref="ScaleResults.Settling"/> the <see cref="Cli.ScaleOptions.SettleSeconds"/> from the fleet growing to its
+/// first window. <paramref name="Collections"/> are the GCs of
 /// generations 0, 1 and 2 in the same span (a gen-1 collection is counted in gen 0 too), with the controller
 /// process's total GC pause and the bytes it allocated per second (all of it: ingest, ticks, watchers, scrapes).
 /// </summary>

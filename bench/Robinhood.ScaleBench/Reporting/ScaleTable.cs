@@ -52,6 +52,8 @@ public static class ScaleTable
             md.AppendLine(Inv($"| first /metrics scrape after the fleet grew to this size (creates the new series) | {at} | {c.FirstScrapeMs:F0} ms | | | |"));
         }
 
+        var se = results.Settling;
+        md.AppendLine(Inv($"| tick p50 / p90 / p99 while the fleet settles, from growing to {se.Endpoints:N0} to its first window ({se.Seconds:F0} s, {se.Ticks:F0} ticks; {se.Over10Ms:F0} over 10 ms; GCs gen 0/1/2: {se.Collections[0]:F0}/{se.Collections[1]:F0}/{se.Collections[2]:F0}, pausing {se.GcPauseMs:F0} ms) | {se.Endpoints:N0} endpoints, warming up | {se.P50Ms:F2} / {se.P90Ms:F2} / {se.P99Ms:F2} ms | | | |"));
         var st = results.Steady;
         md.AppendLine(Inv($"| tick p50 / p90 / p99, /metrics histogram over every window at {st.Endpoints:N0} ({st.Ticks:F0} ticks; {st.Over10Ms:F0} over 10 ms; GCs gen 0/1/2: {st.Collections[0]:F0}/{st.Collections[1]:F0}/{st.Collections[2]:F0}, pausing {st.GcPauseMs:F0} ms in {st.Seconds:F0} s; the process allocating {st.AllocatedMiBPerSecond:F1} MiB/s) | {st.Endpoints:N0} endpoints, with and without watchers | {st.P50Ms:F2} / {st.P90Ms:F2} / {st.P99Ms:F2} ms | | | {TickBudget(st.Endpoints, st.P99Ms)} |"));
         foreach (var t in results.InProcessTicks)
