@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Robinhood.Control.Lifecycle;
 using Robinhood.Control.Normalization;
 using Robinhood.Control.Persistence;
@@ -119,7 +120,7 @@ public sealed class ServiceController
     public ServiceWeights Tick()
     {
         Step();
-        return WeightPublication.Output(Service, _ordered, Frozen, Rollout, new WeightedEndpoint[_ordered.Count]);
+        return WeightPublication.Output(Service, CollectionsMarshal.AsSpan(_ordered), Frozen, Rollout, new WeightedEndpoint[_ordered.Count]);
     }
 
     /// <summary>
@@ -136,16 +137,16 @@ public sealed class ServiceController
             _output = new WeightedEndpoint[_ordered.Count];
         }
 
-        return WeightPublication.Output(Service, _ordered, Frozen, Rollout, _output);
+        return WeightPublication.Output(Service, CollectionsMarshal.AsSpan(_ordered), Frozen, Rollout, _output);
     }
 
     private void Step()
     {
         var o = Options;
         var now = _time.GetUtcNow();
-        if (EndpointLifecycle.Advance(_ordered, o, now, _listeningSince))
+        if (EndpointLifecycle.Advance(CollectionsMarshal.AsSpan(_ordered), o, now, _listeningSince))
         {
-            _ordered.RemoveAll(e => EndpointLifecycle.IsForgotten(e, o, now) && _byName.Remove(e.Endpoint));
+            RemoveForgotten(o, now);
         }
 
         if (_orderDirty)
@@ -154,26 +155,32 @@ public sealed class ServiceController
             _orderDirty = false;
         }
 
-        SignalStep.Consume(_ordered, o);
-        Frozen = TooManyStale(o);
+        // The steps walk the list as a span: no interface call per endpoint. The list is not changed until the next tick.
+        var endpoints = CollectionsMarshal.AsSpan(_ordered);
+        SignalStep.Consume(endpoints, o);
+        Frozen = TooManyStale(endpoints, o);
         if (Frozen)
         {
-            WeightPublication.Hold(_ordered, o);
+            WeightPublication.Hold(endpoints, o);
         }
         else
         {
-            var reference = PidStep.ReferencePhase(_ordered);
-            Setpoint = PidStep.Step(_ordered, o, reference);
+            var reference = PidStep.ReferencePhase(endpoints);
+            Setpoint = PidStep.Step(endpoints, o, reference);
             if (Setpoint > 1e-9)
             {
-                WeightNormalization.NormalizeControlled(_ordered, o, reference);
+                WeightNormalization.NormalizeControlled(endpoints, o, reference);
             }
 
-            WeightPublication.Publish(_ordered, o, Setpoint, now);
+            WeightPublication.Publish(endpoints, o, Setpoint, now);
         }
 
-        RolloutStep.Apply(_ordered, Rollout);
+        RolloutStep.Apply(endpoints, Rollout);
     }
+
+    /// <summary>Drained endpoints past their time leave (a method of its own, so a tick that forgets none makes no closure).</summary>
+    private void RemoveForgotten(ControlOptions o, DateTimeOffset now) =>
+        _ordered.RemoveAll(e => EndpointLifecycle.IsForgotten(e, o, now) && _byName.Remove(e.Endpoint));
 
     /// <summary>
     /// A copy of the whole control state, in endpoint order: what persistence stores and diagnostics
@@ -268,10 +275,10 @@ public sealed class ServiceController
     }
 
     /// <summary>More than <see cref="ControlOptions.FreezeStaleRatio"/> of the members stale: act on no partial picture.</summary>
-    private bool TooManyStale(ControlOptions o)
+    private static bool TooManyStale(ReadOnlySpan<EndpointControlState> endpoints, ControlOptions o)
     {
         int members = 0, stale = 0;
-        foreach (var e in _ordered)
+        foreach (var e in endpoints)
         {
             members += e.Phase == EndpointPhase.Draining ? 0 : 1;
             stale += e.Phase == EndpointPhase.Stale ? 1 : 0;

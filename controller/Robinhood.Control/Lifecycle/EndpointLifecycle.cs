@@ -82,10 +82,10 @@ internal static class EndpointLifecycle
 
     /// <summary>Moves every endpoint on by the clock; returns whether any drained endpoint is due to be forgotten.</summary>
     /// <param name="listeningSince">Silence counts from here at the earliest (when a restored state arrived).</param>
-    public static bool Advance(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, DateTimeOffset now, DateTimeOffset listeningSince)
+    public static bool Advance(ReadOnlySpan<EndpointControlState> endpoints, ControlOptions o, DateTimeOffset now, DateTimeOffset listeningSince)
     {
         var forget = false;
-        for (var i = 0; i < endpoints.Count; i++)
+        for (var i = 0; i < endpoints.Length; i++)
         {
             var e = endpoints[i];
             if (e.Phase == EndpointPhase.Draining)

@@ -1,18 +1,22 @@
+using System.Buffers;
+
 namespace Robinhood.Control.Normalization;
 
 /// <summary>Scales weights so a group's mean is 1 while every weight stays within the configured bounds.</summary>
 internal static class WeightNormalization
 {
+    /// <summary>A group's values up to this many are gathered on the stack; a larger service rents an array.</summary>
+    private const int StackValues = 1024;
+
     /// <summary>
     /// Scales controlled weights so the reference group's mean is 1, within the bounds; sets
     /// <see cref="EndpointControlState.Controlled"/>. What a bound cuts off the integrator gives back (anti-windup).
     /// </summary>
-    public static void NormalizeControlled(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, EndpointPhase referencePhase)
+    public static void NormalizeControlled(ReadOnlySpan<EndpointControlState> endpoints, ControlOptions o, EndpointPhase referencePhase)
     {
-        var scale = BoundedScale(endpoints, o, e => e.Phase == referencePhase && e.IsControlled, static e => e.Raw);
-        for (var i = 0; i < endpoints.Count; i++)
+        var scale = BoundedScale(endpoints, o, new ControlledGroup(referencePhase));
+        foreach (var e in endpoints)
         {
-            var e = endpoints[i];
             if (!e.IsControlled)
             {
                 continue;
@@ -38,34 +42,52 @@ internal static class WeightNormalization
     }
 
     /// <summary>
-    /// The factor that makes the mean of the bounded, scaled values 1 over the selected endpoints
-    /// (clamping moves the mean, so rescale until it settles).
+    /// The factor that makes the mean of the bounded, scaled values 1 over the endpoints of <paramref name="group"/>
+    /// (clamping moves the mean, so rescale until it settles). The group's values are gathered into one contiguous
+    /// buffer first: the passes, up to 30 when many weights sit at a bound, then read doubles, not endpoints.
     /// </summary>
-    public static double BoundedScale(
-        IReadOnlyList<EndpointControlState> endpoints,
-        ControlOptions o,
-        Func<EndpointControlState, bool> selected,
-        Func<EndpointControlState, double> value)
+    public static double BoundedScale<TGroup>(ReadOnlySpan<EndpointControlState> endpoints, ControlOptions o, TGroup group)
+        where TGroup : struct, IScaledGroup
+    {
+        double[]? rented = null;
+        var buffer = endpoints.Length <= StackValues
+            ? stackalloc double[endpoints.Length]
+            : (rented = ArrayPool<double>.Shared.Rent(endpoints.Length));
+        var n = 0;
+        foreach (var e in endpoints)
+        {
+            if (group.Selects(e))
+            {
+                buffer[n++] = group.Value(e);
+            }
+        }
+
+        var scale = BoundedScale(buffer[..n], o.MinWeightRatio, o.MaxWeightRatio);
+        if (rented is not null)
+        {
+            ArrayPool<double>.Shared.Return(rented);
+        }
+
+        return scale;
+    }
+
+    private static double BoundedScale(ReadOnlySpan<double> values, double min, double max)
     {
         double scale = 1;
-        for (var pass = 0; pass < 30; pass++)
+        var n = values.Length;
+        for (var pass = 0; pass < 30 && n > 0; pass++)
         {
             double sum = 0;
-            int n = 0, clamped = 0;
-            for (var i = 0; i < endpoints.Count; i++)
+            var clamped = 0;
+            foreach (var value in values)
             {
-                var e = endpoints[i];
-                if (selected(e))
-                {
-                    var v = value(e) * scale;
-                    var bounded = Math.Clamp(v, o.MinWeightRatio, o.MaxWeightRatio);
-                    clamped += bounded == v ? 0 : 1;
-                    sum += bounded;
-                    n++;
-                }
+                var v = value * scale;
+                var bounded = Math.Clamp(v, min, max);
+                clamped += bounded == v ? 0 : 1;
+                sum += bounded;
             }
 
-            if (n == 0 || sum <= 0)
+            if (sum <= 0)
             {
                 break;
             }
@@ -79,5 +101,21 @@ internal static class WeightNormalization
         }
 
         return scale;
+    }
+
+    /// <summary>Which endpoints a bounded scale is over, and the value of each (a struct, so the loop calls it directly).</summary>
+    internal interface IScaledGroup
+    {
+        bool Selects(EndpointControlState e);
+
+        double Value(EndpointControlState e);
+    }
+
+    /// <summary>The reference group's controlled endpoints, by their unnormalized weight.</summary>
+    private readonly struct ControlledGroup(EndpointPhase referencePhase) : IScaledGroup
+    {
+        public bool Selects(EndpointControlState e) => e.Phase == referencePhase && e.IsControlled;
+
+        public double Value(EndpointControlState e) => e.Raw;
     }
 }

@@ -16,9 +16,9 @@ internal static class PidStep
     /// The reference group: ACTIVE endpoints with a signal, or while none is past warm-up, the warming
     /// ones. The setpoint is their mean signal and normalization keeps their mean weight at 1.
     /// </summary>
-    public static EndpointPhase ReferencePhase(IReadOnlyList<EndpointControlState> endpoints)
+    public static EndpointPhase ReferencePhase(ReadOnlySpan<EndpointControlState> endpoints)
     {
-        for (var i = 0; i < endpoints.Count; i++)
+        for (var i = 0; i < endpoints.Length; i++)
         {
             var e = endpoints[i];
             if (e.Phase == EndpointPhase.Active && e.Signal.IsSet && !e.IsOverridden)
@@ -31,11 +31,11 @@ internal static class PidStep
     }
 
     /// <summary>Steps every controlled endpoint; returns the setpoint (NaN when there is nothing to control).</summary>
-    public static double Step(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, EndpointPhase referencePhase)
+    public static double Step(ReadOnlySpan<EndpointControlState> endpoints, ControlOptions o, EndpointPhase referencePhase)
     {
         double signalSum = 0, logCapacitySum = 0, integralSum = 0;
         int n = 0, withCapacity = 0;
-        for (var i = 0; i < endpoints.Count; i++)
+        for (var i = 0; i < endpoints.Length; i++)
         {
             var e = endpoints[i];
             if (e.Phase == referencePhase && e.Signal.IsSet && !e.IsOverridden)
@@ -61,7 +61,7 @@ internal static class PidStep
         var meanIntegral = integralSum / n;
         var integralBound = Math.Log(o.MaxWeightRatio / o.MinWeightRatio);
 
-        for (var i = 0; i < endpoints.Count; i++)
+        for (var i = 0; i < endpoints.Length; i++)
         {
             var e = endpoints[i];
             if (!e.IsControlled)

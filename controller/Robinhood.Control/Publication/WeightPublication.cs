@@ -10,9 +10,9 @@ internal static class WeightPublication
     public const double MeanWeight = 1000;
 
     /// <summary>Sets <see cref="EndpointControlState.Relative"/> and <see cref="EndpointControlState.Computed"/> of every endpoint.</summary>
-    public static void Publish(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o, double setpoint, DateTimeOffset now)
+    public static void Publish(ReadOnlySpan<EndpointControlState> endpoints, ControlOptions o, double setpoint, DateTimeOffset now)
     {
-        for (var i = 0; i < endpoints.Count; i++)
+        for (var i = 0; i < endpoints.Length; i++)
         {
             var e = endpoints[i];
             var previous = e.Relative;
@@ -33,8 +33,8 @@ internal static class WeightPublication
         }
 
         // The bounds hold against the mean of everything published, not only of the ACTIVE endpoints.
-        var scale = WeightNormalization.BoundedScale(endpoints, o, static e => e.Phase != EndpointPhase.Draining && !e.IsOverridden, static e => e.Relative);
-        for (var i = 0; i < endpoints.Count; i++)
+        var scale = WeightNormalization.BoundedScale(endpoints, o, default(PublishedGroup));
+        for (var i = 0; i < endpoints.Length; i++)
         {
             var e = endpoints[i];
             e.Computed = e.Phase == EndpointPhase.Draining || e.Drained ? 0
@@ -44,9 +44,9 @@ internal static class WeightPublication
     }
 
     /// <summary>Too many endpoints stale: keep every weight as published, except that leavers drain.</summary>
-    public static void Hold(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o)
+    public static void Hold(ReadOnlySpan<EndpointControlState> endpoints, ControlOptions o)
     {
-        for (var i = 0; i < endpoints.Count; i++)
+        for (var i = 0; i < endpoints.Length; i++)
         {
             var e = endpoints[i];
             if (e.Phase == EndpointPhase.Draining)
@@ -65,12 +65,12 @@ internal static class WeightPublication
     /// The tick's output: one value per endpoint, in endpoint order, written into <paramref name="output"/>
     /// (exactly as long as <paramref name="endpoints"/>).
     /// </summary>
-    public static ServiceWeights Output(string service, IReadOnlyList<EndpointControlState> endpoints, bool frozen, ServiceRollout rollout, WeightedEndpoint[] output)
+    public static ServiceWeights Output(string service, ReadOnlySpan<EndpointControlState> endpoints, bool frozen, ServiceRollout rollout, WeightedEndpoint[] output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (output.Length != endpoints.Count)
+        if (output.Length != endpoints.Length)
         {
-            throw new ArgumentException($"output holds {output.Length} endpoints, the service {endpoints.Count}", nameof(output));
+            throw new ArgumentException($"output holds {output.Length} endpoints, the service {endpoints.Length}", nameof(output));
         }
 
         for (var i = 0; i < output.Length; i++)
@@ -107,5 +107,13 @@ internal static class WeightPublication
     {
         var f = over <= TimeSpan.Zero ? 1 : Math.Clamp(elapsed / over, 0, 1);
         return from + (f * (to - from));
+    }
+
+    /// <summary>Every endpoint that is published a weight of the loop's (not draining, not overridden), by its relative weight.</summary>
+    private readonly struct PublishedGroup : WeightNormalization.IScaledGroup
+    {
+        public bool Selects(EndpointControlState e) => e.Phase != EndpointPhase.Draining && !e.IsOverridden;
+
+        public double Value(EndpointControlState e) => e.Relative;
     }
 }

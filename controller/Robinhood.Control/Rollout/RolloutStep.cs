@@ -8,10 +8,10 @@ namespace Robinhood.Control.Rollout;
 /// </summary>
 internal static class RolloutStep
 {
-    public static void Apply(IReadOnlyList<EndpointControlState> endpoints, ServiceRollout rollout)
+    public static void Apply(ReadOnlySpan<EndpointControlState> endpoints, ServiceRollout rollout)
     {
         var share = rollout.ControlledShare;
-        for (var i = 0; i < endpoints.Count; i++)
+        for (var i = 0; i < endpoints.Length; i++)
         {
             var e = endpoints[i];
             e.Published = e.Drained || e.Phase == EndpointPhase.Draining ? 0

@@ -15,9 +15,9 @@ internal static class SignalStep
     /// <summary>Ticks the PID stays out after the capacity estimate jumped: the report lag, plus one.</summary>
     private const int SettleTicks = 2;
 
-    public static void Consume(IReadOnlyList<EndpointControlState> endpoints, ControlOptions o)
+    public static void Consume(ReadOnlySpan<EndpointControlState> endpoints, ControlOptions o)
     {
-        for (var i = 0; i < endpoints.Count; i++)
+        for (var i = 0; i < endpoints.Length; i++)
         {
             var e = endpoints[i];
             var filter = e.Signal;
