@@ -59,6 +59,10 @@ public sealed partial class ControlLoop(
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 Tick();
+                // Halfway to the next tick, when the watchers' writes after this one are done: the next snapshots'
+                // arrays, so the tick does not allocate them (SnapshotPublisher.PrepareNext).
+                await Task.Delay(settings.Current.Interval / 2, time, stoppingToken).ConfigureAwait(false);
+                BetweenTicks();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -100,6 +104,9 @@ public sealed partial class ControlLoop(
         Interlocked.Exchange(ref _nextTick, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously))
             .SetResult(ticks);
     }
+
+    /// <summary>What the loop does between two ticks; for tools driving <see cref="Tick"/> themselves.</summary>
+    public void BetweenTicks() => publisher.PrepareNext();
 
     /// <summary>
     /// Idle services leave everything that holds them: the cache (watchers and xDS get the empty snapshot, the

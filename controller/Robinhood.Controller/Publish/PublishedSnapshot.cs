@@ -69,9 +69,11 @@ public sealed class PublishedSnapshot
 
     /// <summary>
     /// The snapshot of <paramref name="weights"/> encoded straight to bytes, without a message object per endpoint:
-    /// the same bytes as the generated code writes for the <see cref="WeightSnapshot"/> with these fields.
+    /// the same bytes as the generated code writes for the <see cref="WeightSnapshot"/> with these fields. They are
+    /// written into <paramref name="spare"/> when it has exactly their size (an array made ready before, nobody else's),
+    /// into a new array otherwise.
     /// </summary>
-    public static PublishedSnapshot Encode(ServiceWeights weights, ulong version, DateTimeOffset computedAt)
+    public static PublishedSnapshot Encode(ServiceWeights weights, ulong version, DateTimeOffset computedAt, byte[]? spare = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         var timestamp = Timestamp.FromDateTimeOffset(computedAt);
@@ -94,7 +96,7 @@ public sealed class PublishedSnapshot
 
             size += CodedOutputStream.ComputeMessageSize(timestamp) + 1;
 
-            var bytes = new byte[size];
+            var bytes = spare?.Length == size ? spare : new byte[size];
             var output = new CodedOutputStream(bytes);
             // Fields in number order, defaults left out, as WeightSnapshot.WriteTo does.
             if (weights.Service.Length != 0)

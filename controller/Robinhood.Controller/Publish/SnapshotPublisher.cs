@@ -43,11 +43,34 @@ public sealed class SnapshotPublisher
             }
 
             var now = _time.GetUtcNow();
-            var snapshot = PublishedSnapshot.Encode(weights, NextVersion(Math.Max(current.Version, above), now), now);
+            var snapshot = PublishedSnapshot.Encode(weights, NextVersion(Math.Max(current.Version, above), now), now, made.Spare);
+            made.Spare = null;
             made.Snapshot = snapshot;
             made.Weights = weights.CopyTo(ref made.Buffer);
             ControllerMetrics.Snapshots.WithLabels(weights.Service).Inc();
             return snapshot;
+        }
+    }
+
+    /// <summary>
+    /// Makes ready, for every service that has a snapshot made here, an array of that snapshot's size for the next one
+    /// (<see cref="PublishedSnapshot.Encode"/> writes into it when the size still matches, as it does while membership
+    /// and the weights' magnitudes stay). The control loop calls this between ticks, away from the tick and the
+    /// watchers' writes after it: the tick then allocates almost nothing, so the gen-0 collections its snapshots would
+    /// trigger (a tick made ~8% of the process's allocation in ~0.4% of its time) start between ticks instead. The
+    /// garbage is the same; where the collection lands is not. An array is handed out once and never reused.
+    /// </summary>
+    public void PrepareNext()
+    {
+        foreach (var made in _made.Values)
+        {
+            lock (made)
+            {
+                if (made.Spare is null && made.Snapshot is { } last)
+                {
+                    made.Spare = new byte[last.Bytes.Length];
+                }
+            }
         }
     }
 
@@ -83,6 +106,9 @@ public sealed class SnapshotPublisher
     private sealed class Made
     {
         public WeightedEndpoint[] Buffer = [];
+
+        /// <summary>An array of the last snapshot's size for the next one, made between ticks (<see cref="PrepareNext"/>).</summary>
+        public byte[]? Spare;
 
         public PublishedSnapshot? Snapshot { get; set; }
 

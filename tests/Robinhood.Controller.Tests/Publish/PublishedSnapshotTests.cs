@@ -63,6 +63,59 @@ public class PublishedSnapshotTests
     }
 
     [Fact]
+    public void Encode_SpareOfTheExactSize_WrittenIntoItAndOfAnotherSizeLeftAlone()
+    {
+        var weights = HundredEndpoints(900);
+        var expected = PublishedSnapshot.Encode(weights, 2, At).Bytes;
+        var spare = Enumerable.Repeat((byte)0xFF, expected.Length).ToArray();
+        var shorter = Enumerable.Repeat((byte)0xFF, expected.Length - 1).ToArray();
+
+        var into = PublishedSnapshot.Encode(weights, 2, At, spare);
+        var beside = PublishedSnapshot.Encode(weights, 2, At, shorter);
+
+        Assert.Same(spare, into.Bytes);
+        Assert.Equal(expected, into.Bytes);
+        Assert.NotSame(shorter, beside.Bytes);
+        Assert.Equal(expected, beside.Bytes);
+        Assert.All(shorter, b => Assert.Equal(0xFF, b));
+    }
+
+    [Fact]
+    public void Next_AfterPrepareNext_WritesIntoTheArrayMadeReadyAndNeverIntoOneHandedOut()
+    {
+        var cache = new SnapshotCache();
+        var time = new FakeTimeProvider(At);
+        var publisher = new SnapshotPublisher(cache, time);
+        var first = publisher.Next(HundredEndpoints(900))!;
+        cache.Set([first]);
+        var firstBytes = first.Bytes.ToArray();
+
+        // Between ticks: an array of the last snapshot's size, so the next snapshot allocates only its small objects
+        // (344 bytes: the snapshot, its timestamp, the output stream, the kept weights; its bytes alone are ~3.9 KB).
+        publisher.PrepareNext();
+        time.Advance(TimeSpan.FromSeconds(1));
+        var moved = HundredEndpoints(901);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var second = publisher.Next(moved)!;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        cache.Set([second]);
+        var secondBytes = second.Bytes.ToArray();
+
+        // No PrepareNext before the third: it gets an array of its own, and the arrays handed out are left as they were.
+        time.Advance(TimeSpan.FromSeconds(1));
+        var third = publisher.Next(HundredEndpoints(902))!;
+
+        Assert.True(allocated < 600, $"a snapshot of {second.Bytes.Length} bytes allocated {allocated} bytes with its array made ready");
+        Assert.Equal(firstBytes.Length, second.Bytes.Length);
+        Assert.NotSame(second.Bytes, third.Bytes);
+        Assert.NotSame(first.Bytes, second.Bytes);
+        Assert.Equal(firstBytes, first.Bytes);
+        Assert.Equal(secondBytes, second.Bytes);
+        Assert.Equal(901u, second.Message.Endpoints[0].Weight);
+        Assert.Equal(902u, third.Message.Endpoints[0].Weight);
+    }
+
+    [Fact]
     public void Parse_StoredBytes_KeepsThemAndTheFieldsTheCacheOrdersBy()
     {
         var message = new WeightSnapshot { Service = "checkout", Version = 42, ComputedAt = Timestamp.FromDateTimeOffset(At) };
@@ -90,6 +143,13 @@ public class PublishedSnapshotTests
         Assert.Equal(7_001ul, moved?.Version);
         Assert.Equal(1100u, Assert.Single(moved!.Message.Endpoints).Weight);
     }
+
+    private static ServiceWeights HundredEndpoints(uint firstWeight) => new(
+        "checkout",
+        [.. Enumerable.Range(0, 100)
+            .Select(i => new WeightedEndpoint($"10.0.{i / 10}.{i % 10}:8080", "zone-a", (uint)(firstWeight + i), EndpointPhase.Active, 0.5 + (i / 1000.0)))
+            .OrderBy(e => e.Endpoint, StringComparer.Ordinal)],
+        Frozen: false);
 
     /// <summary>The snapshot as the publisher made it before it encoded straight to bytes: a message object per endpoint.</summary>
     private static WeightSnapshot Message(ServiceWeights weights, ulong version, DateTimeOffset at)
