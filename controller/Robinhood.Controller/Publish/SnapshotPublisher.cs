@@ -44,7 +44,12 @@ public sealed class SnapshotPublisher
 
             var now = _time.GetUtcNow();
             var snapshot = PublishedSnapshot.Encode(weights, NextVersion(Math.Max(current.Version, above), now), now, made.Spare);
-            made.Spare = null;
+            if (ReferenceEquals(snapshot.Bytes, made.Spare))
+            {
+                // Handed out: the snapshot's now. A spare of another size stays until PrepareNext replaces it.
+                made.Spare = null;
+            }
+
             made.Snapshot = snapshot;
             made.Weights = weights.CopyTo(ref made.Buffer);
             ControllerMetrics.Snapshots.WithLabels(weights.Service).Inc();
@@ -58,7 +63,8 @@ public sealed class SnapshotPublisher
     /// and the weights' magnitudes stay). The control loop calls this between ticks, away from the tick and the
     /// watchers' writes after it: the tick then allocates almost nothing, so the gen-0 collections its snapshots would
     /// trigger (a tick made ~8% of the process's allocation in ~0.4% of its time) start between ticks instead. The
-    /// garbage is the same; where the collection lands is not. An array is handed out once and never reused.
+    /// garbage is the same; where the collection lands is not. An array is handed out once and never reused. One the
+    /// next snapshot did not fit stays, until the last snapshot's size differs from it here.
     /// </summary>
     public void PrepareNext()
     {
@@ -66,7 +72,7 @@ public sealed class SnapshotPublisher
         {
             lock (made)
             {
-                if (made.Spare is null && made.Snapshot is { } last)
+                if (made.Snapshot is { } last && made.Spare?.Length != last.Bytes.Length)
                 {
                     made.Spare = new byte[last.Bytes.Length];
                 }

@@ -105,7 +105,23 @@ public class PublishedSnapshotTests
         time.Advance(TimeSpan.FromSeconds(1));
         var third = publisher.Next(HundredEndpoints(902))!;
 
+        // A spare the next snapshot does not fit (a weight of one byte instead of two) stays for a later one of its size.
+        cache.Set([third]);
+        publisher.PrepareNext();
+        time.Advance(TimeSpan.FromSeconds(1));
+        var light = HundredEndpoints(903);
+        var shorter = publisher.Next(light with { Endpoints = [light.Endpoints[0] with { Weight = 50 }, .. light.Endpoints.Skip(1)] })!;
+        cache.Set([shorter]);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var back = HundredEndpoints(904);
+        var beforeBack = GC.GetAllocatedBytesForCurrentThread();
+        var shrunk = publisher.Next(back)!;
+        var allocatedBack = GC.GetAllocatedBytesForCurrentThread() - beforeBack;
+
         Assert.True(allocated < 600, $"a snapshot of {second.Bytes.Length} bytes allocated {allocated} bytes with its array made ready");
+        Assert.True(allocatedBack < 600, $"a snapshot of {shrunk.Bytes.Length} bytes allocated {allocatedBack} bytes with the spare kept for it");
+        Assert.Equal(third.Bytes.Length, shrunk.Bytes.Length);
+        Assert.Equal(third.Bytes.Length - 1, shorter.Bytes.Length);
         Assert.Equal(firstBytes.Length, second.Bytes.Length);
         Assert.NotSame(second.Bytes, third.Bytes);
         Assert.NotSame(first.Bytes, second.Bytes);
