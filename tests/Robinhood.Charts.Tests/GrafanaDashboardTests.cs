@@ -92,6 +92,8 @@ public sealed partial class GrafanaDashboardTests(HelmFixture helm)
             "robinhood_controller_endpoint_weight", "robinhood_controller_endpoint_pid_term", "robinhood_controller_tick_duration_seconds",
             "robinhood_controller_reports_total", "robinhood_controller_watchers", "robinhood_controller_push_latency_seconds",
             "robinhood_controller_service_frozen", "robinhood_controller_redis_up", "robinhood_controller_leader",
+            "robinhood_controller_shard_owned", "robinhood_controller_xds_push_latency_seconds", "robinhood_controller_xds_nacks_total",
+            "robinhood_controller_watches_refused_total", "robinhood_controller_reads_refused_total",
         })
         {
             Assert.Contains(required, used);
