@@ -71,31 +71,65 @@ internal static class WeightNormalization
         return scale;
     }
 
+    /// <summary>
+    /// The scale s where g(s) = Σ clamp(v·s, min, max) is the number of values. g rises with s, continuous and linear
+    /// between the points where a value meets a bound, so each pass solves the line of the present clamping (Newton's
+    /// step, exact once the clamping no longer changes) and falls back to halving a bracket around the solution when
+    /// that step leaves it. Rescaling by n / g(s) alone, as before, crept toward the solution where many values sit at
+    /// a bound: 14 passes a call on average at 10,000 endpoints, most of a tick's normalization.
+    /// </summary>
     private static double BoundedScale(ReadOnlySpan<double> values, double min, double max)
     {
-        double scale = 1;
         var n = values.Length;
-        for (var pass = 0; pass < 30 && n > 0; pass++)
+        double smallest = double.MaxValue, largest = 0;
+        foreach (var value in values)
         {
-            double sum = 0;
-            var clamped = 0;
+            if (value > 0)
+            {
+                smallest = Math.Min(smallest, value);
+                largest = Math.Max(largest, value);
+            }
+        }
+
+        if (largest == 0)
+        {
+            // Nothing a scale can move.
+            return 1;
+        }
+
+        // Below min / largest every value is at the floor (g = n·min ≤ n); above max / smallest every one is at the
+        // ceiling (g = n·max ≥ n).
+        double low = min / largest, high = max / smallest;
+        var scale = Math.Clamp(1, low, high);
+        for (var pass = 0; pass < 100; pass++)
+        {
+            double sum = 0, atBounds = 0, free = 0;
             foreach (var value in values)
             {
                 var v = value * scale;
                 var bounded = Math.Clamp(v, min, max);
-                clamped += bounded == v ? 0 : 1;
+                if (bounded == v)
+                {
+                    free += value;
+                }
+                else
+                {
+                    atBounds += bounded;
+                }
+
                 sum += bounded;
             }
 
-            if (sum <= 0)
+            if (Math.Abs(sum - n) <= 1e-9 * n)
             {
                 break;
             }
 
-            scale *= n / sum;
-            if (clamped == 0 || Math.Abs(sum - n) < 1e-6 * n)
+            (low, high) = sum < n ? (scale, high) : (low, scale);
+            var line = free > 0 ? (n - atBounds) / free : double.NaN;
+            scale = line > low && line < high ? line : (low + high) / 2;
+            if (high - low <= 1e-12 * high)
             {
-                // Without clamping, one rescale is exact.
                 break;
             }
         }

@@ -52,7 +52,9 @@ public sealed class SnapshotPublisher
 
             made.Snapshot = snapshot;
             made.Weights = weights.CopyTo(ref made.Buffer);
-            ControllerMetrics.Snapshots.WithLabels(weights.Service).Inc();
+            // The service's counter is looked up once per Made: a lookup per snapshot was ~7% of a tick. Made goes when the
+            // cache forgets the service, before the control loop removes the counter's series (ControlLoop.Forget).
+            (made.Published ??= ControllerMetrics.Snapshots.WithLabels(weights.Service)).Inc();
             return snapshot;
         }
     }
@@ -115,6 +117,9 @@ public sealed class SnapshotPublisher
 
         /// <summary>An array of the last snapshot's size for the next one, made between ticks (<see cref="PrepareNext"/>).</summary>
         public byte[]? Spare;
+
+        /// <summary>The service's robinhood_controller_snapshots_published_total.</summary>
+        public Prometheus.Counter.Child? Published;
 
         public PublishedSnapshot? Snapshot { get; set; }
 
