@@ -44,7 +44,7 @@ internal static class WeightNormalization
     /// <summary>
     /// The factor that makes the mean of the bounded, scaled values 1 over the endpoints of <paramref name="group"/>
     /// (clamping moves the mean, so rescale until it settles). The group's values are gathered into one contiguous
-    /// buffer first: the passes, up to 30 when many weights sit at a bound, then read doubles, not endpoints.
+    /// buffer first: the passes then read doubles, not endpoints.
     /// </summary>
     public static double BoundedScale<TGroup>(ReadOnlySpan<EndpointControlState> endpoints, ControlOptions o, TGroup group)
         where TGroup : struct, IScaledGroup
